@@ -1,0 +1,19 @@
+"""What every page's shell needs: the user's organisations and the current one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from pmo.core.access import Access
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    if not request.user.is_authenticated or request.path.startswith("/admin/"):
+        return {}
+    access = Access(request.user)
+    orgs = list(access.visible_organisations())
+    current_id = getattr(request, "current_org_id", None)
+    current = next((o for o in orgs if o.pk == current_id), orgs[0] if orgs else None)
+    return {"shell_organisations": orgs, "current_organisation": current}
