@@ -98,11 +98,11 @@ WSGI_APPLICATION = "pmo.wsgi.application"
 _default_db = f"sqlite:///{DATA_DIR / 'pmo.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("PMO_DATABASE_URL", _default_db), conn_max_age=60
+        os.environ.get("PMO_DATABASE_URL") or _default_db, conn_max_age=60
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    if "PMO_DATABASE_URL" not in os.environ:
+    if not os.environ.get("PMO_DATABASE_URL"):
         DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while the CLI writes; a busy timeout instead of
     # "database is locked" errors under concurrent use.

@@ -30,6 +30,7 @@ API_MODULES = (
     "pmo.orgs.api",
     "pmo.portfolio.api",
     "pmo.projects.api",
+    "pmo.projects.api_schedule",
     "pmo.resources.api",
     "pmo.finance.api",
     "pmo.risks.api",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -14,7 +15,7 @@ from pmo.core.access import Access
 from pmo.core.models import ApiToken
 from pmo.errors import NotFound, ValidationFailed
 
-TOKEN_PREFIX = "pmo_"
+TOKEN_PREFIX = "pmo_"  # noqa: S105 - a public prefix, not a secret
 
 
 def digest(token: str) -> str:
@@ -37,7 +38,7 @@ def do_create_token(access: Access, name: str) -> tuple[ApiToken, str]:
     return create_token_for(access.user, name)
 
 
-def create_token_for(user: object, name: str) -> tuple[ApiToken, str]:
+def create_token_for(user: Any, name: str) -> tuple[ApiToken, str]:
     """Create a token for ``user`` (the CLI uses this directly, as the instance operator)."""
     name = name.strip()
     if not name or len(name) > 100:

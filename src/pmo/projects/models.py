@@ -237,3 +237,6 @@ class BaselineTask(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["baseline", "task"], name="baseline_task_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} in baseline {self.baseline_id}"

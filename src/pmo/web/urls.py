@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 for _name in (
     "pmo.portfolio.views",
     "pmo.projects.views",
+    "pmo.projects.views_schedule",
     "pmo.resources.views",
     "pmo.risks.views",
     "pmo.governance.views",

@@ -38,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
         portfolios = list(
             Portfolio.objects.filter(organisation=org).prefetch_related("programs").order_by("code")
         )
-        counts = {}
+        counts: dict[int, dict[str, int]] = {}
         for row in Project.objects.filter(organisation=org).values("portfolio_id", "status"):
             counts.setdefault(row["portfolio_id"], {}).setdefault(row["status"], 0)
             counts[row["portfolio_id"]][row["status"]] += 1

@@ -1,0 +1,539 @@
+"""Scheduling service: stored plan → engine → stored dates.
+
+``do_schedule_project`` reads a project's tasks, links and calendars (with every project joined
+to it by cross-project links, so a program's shared milestones hold), runs the critical-path
+engine (``pmo.engine.cpm``) and stores each task's early/late dates, floats and critical flag.
+It runs after every edit that changes the network (see ``reschedule_after``) and on demand
+(API ``POST /projects/{id}/schedule``).
+
+Plans live in their organisation's wall-clock time, as in MS Project and P6: the engine works
+on naive datetimes, and they are stored as the same clock reading in UTC, so 08:00 is shown as
+08:00 whatever the server's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+
+from pmo.core.access import Access
+from pmo.core.services import record
+from pmo.engine import cpm
+from pmo.engine.calendar import Calendar as EngineCalendar
+from pmo.engine.calendar import CalendarException as EngineException
+from pmo.engine.plan import (
+    ConstraintType,
+    LagUnit,
+    Link,
+    LinkType,
+    Plan,
+    ProgressMode,
+    ScheduleOptions,
+)
+from pmo.engine.plan import Task as EngineTask
+from pmo.errors import NotFound, PermissionDenied, ValidationFailed
+from pmo.orgs.models import Calendar
+from pmo.projects.models import Baseline, BaselineTask, Dependency, Project, Task
+
+UTC = dt.UTC
+RESULT_FIELDS = (
+    "early_start",
+    "early_finish",
+    "late_start",
+    "late_finish",
+    "total_float_minutes",
+    "free_float_minutes",
+    "is_critical",
+)
+DEFAULT_CALENDAR_ID = "__standard__"
+
+
+@dataclass(frozen=True)
+class ScheduleSummary:
+    """What a reschedule found, for the API, UI and CLI."""
+
+    project_ids: tuple[int, ...]
+    tasks: int
+    links: int
+    project_start: dt.datetime
+    project_finish: dt.datetime
+    duration_days: float
+    critical_tasks: int
+    negative_float_tasks: int
+    changed_tasks: int
+
+
+def _naive(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _aware(value: np.datetime64) -> dt.datetime | None:
+    if np.isnat(value):
+        return None
+    moment = value.astype("M8[m]").astype(dt.datetime)
+    return moment.replace(tzinfo=UTC)
+
+
+def engine_calendar(calendar: Calendar) -> EngineCalendar:
+    """An organisation's stored calendar as the engine's calendar."""
+    exceptions = tuple(
+        EngineException(
+            start=e.start_date,
+            finish=e.end_date,
+            working_times=tuple((int(a), int(b)) for a, b in e.working_intervals),
+            name=e.name,
+        )
+        for e in calendar.exceptions.all()
+    )
+    return EngineCalendar(
+        id=str(calendar.pk),
+        name=calendar.name,
+        week=tuple(tuple((int(a), int(b)) for a, b in day) for day in calendar.working_week),
+        minutes_per_day=calendar.minutes_per_day,
+        exceptions=exceptions,
+    )
+
+
+def connected_projects(project: Project) -> list[Project]:
+    """The project and every project linked to it, directly or not, by cross-project links."""
+    seen = {project.pk}
+    frontier = [project.pk]
+    while frontier:
+        pairs = Dependency.objects.filter(
+            Q(predecessor__project_id__in=frontier) | Q(successor__project_id__in=frontier),
+            organisation_id=project.organisation_id,
+        ).values_list("predecessor__project_id", "successor__project_id")
+        frontier = []
+        for a, b in pairs:
+            for pid in (a, b):
+                if pid not in seen:
+                    seen.add(pid)
+                    frontier.append(pid)
+    return list(
+        Project.objects.filter(pk__in=seen, organisation_id=project.organisation_id)
+        .select_related("calendar", "organisation__default_calendar")
+        .order_by("pk")
+    )
+
+
+def _project_calendar(project: Project) -> Calendar | None:
+    return project.calendar or project.organisation.default_calendar
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    plan: Plan
+    task_pks: list[int]
+    projects: list[Project]
+    minutes_per_day: int
+
+
+def load_plan(projects: Sequence[Project]) -> LoadedPlan:
+    """Build the engine's plan from the stored tasks, links and calendars of ``projects``."""
+    main = projects[0]
+    project_ids = [p.pk for p in projects]
+    tasks = list(
+        Task.objects.filter(project_id__in=project_ids).order_by("project_id", "position", "pk")
+    )
+    links = list(
+        Dependency.objects.filter(
+            successor__project_id__in=project_ids, predecessor__project_id__in=project_ids
+        ).order_by("pk")
+    )
+    calendar_ids = {t.calendar_id for t in tasks if t.calendar_id}
+    project_calendar = {p.pk: _project_calendar(p) for p in projects}
+    calendar_ids |= {c.pk for c in project_calendar.values() if c is not None}
+    stored = {
+        c.pk: c for c in Calendar.objects.filter(pk__in=calendar_ids).prefetch_related("exceptions")
+    }
+    calendars: dict[str, EngineCalendar] = {
+        str(pk): engine_calendar(c) for pk, c in sorted(stored.items())
+    }
+    main_calendar = project_calendar[main.pk]
+    if main_calendar is None:
+        calendars[DEFAULT_CALENDAR_ID] = EngineCalendar.standard(DEFAULT_CALENDAR_ID)
+        main_calendar_id = DEFAULT_CALENDAR_ID
+    else:
+        main_calendar_id = str(main_calendar.pk)
+    ordered = [calendars[main_calendar_id]] + [
+        c for k, c in calendars.items() if k != main_calendar_id
+    ]
+
+    starts = {
+        p.pk: dt.datetime.combine(p.planned_start or dt.date.today(), dt.time()) for p in projects
+    }
+    project_start = min(starts.values())
+    engine_tasks: list[EngineTask] = []
+    for t in tasks:
+        calendar_id: str | None = str(t.calendar_id) if t.calendar_id else None
+        if calendar_id is None:
+            own = project_calendar[t.project_id]
+            if own is not None and str(own.pk) != main_calendar_id:
+                calendar_id = str(own.pk)
+        constraint = ConstraintType[t.constraint_type]
+        constraint_date = _naive(t.constraint_date)
+        # A project that starts later than the others in its network: its tasks start no
+        # earlier than its own planned start (unless they carry a constraint of their own).
+        if (
+            constraint == ConstraintType.ASAP
+            and starts[t.project_id] > project_start
+            and t.parent_id is None
+        ):
+            constraint, constraint_date = ConstraintType.SNET, starts[t.project_id]
+        engine_tasks.append(
+            EngineTask(
+                id=str(t.pk),
+                name=t.name,
+                duration=0 if t.is_milestone else int(t.duration_minutes),
+                calendar=calendar_id,
+                is_milestone=t.is_milestone,
+                parent=str(t.parent_id) if t.parent_id else None,
+                constraint_type=constraint,
+                constraint_date=constraint_date,
+                deadline=_naive(t.deadline),
+                actual_start=_naive(t.actual_start),
+                actual_finish=_naive(t.actual_finish),
+                percent_complete=float(t.percent_complete),
+                remaining=t.remaining_minutes,
+            )
+        )
+    engine_links = [
+        Link(
+            predecessor=str(d.predecessor_id),
+            successor=str(d.successor_id),
+            type=LinkType[d.type],
+            lag=float(d.lag),
+            lag_unit=LagUnit[d.lag_unit.upper()],
+        )
+        for d in links
+    ]
+    status_date = (
+        dt.datetime.combine(main.status_date, dt.time()) if main.status_date is not None else None
+    )
+    plan = Plan.from_records(
+        engine_tasks,
+        engine_links,
+        ordered,
+        project_start,
+        calendar=main_calendar_id,
+        status_date=status_date,
+    )
+    return LoadedPlan(
+        plan=plan,
+        task_pks=[t.pk for t in tasks],
+        projects=list(projects),
+        minutes_per_day=ordered[0].minutes_per_day,
+    )
+
+
+def _check_may_schedule(access: Access, project: Project) -> None:
+    access.check_visible(project)
+    probe = Task(project=project, organisation_id=project.organisation_id)
+    if not access.can_write(probe):
+        raise PermissionDenied("you may not reschedule this project with your role")
+
+
+def options_for(project: Project) -> ScheduleOptions:
+    return ScheduleOptions(progress_mode=ProgressMode.RETAINED_LOGIC)
+
+
+@transaction.atomic
+def do_schedule_project(access: Access | None, project: Project) -> ScheduleSummary:
+    """Reschedule ``project`` (and projects linked to it) and store the results.
+
+    ``access`` None is the system itself rescheduling after a change it already authorised.
+    Raises ``CircularDependency`` (naming the tasks) when the links form a cycle.
+    """
+    if access is not None:
+        _check_may_schedule(access, project)
+    projects = connected_projects(project)
+    loaded = load_plan(projects)
+    result = cpm.schedule(loaded.plan, options_for(project))
+    return _store(access, loaded, result)
+
+
+def _store(
+    access: Access | None, loaded: LoadedPlan, result: cpm.ScheduleResult
+) -> ScheduleSummary:
+    pks = loaded.task_pks
+    columns: dict[str, list[Any]] = {
+        "early_start": [_aware(v) for v in result.start],
+        "early_finish": [_aware(v) for v in result.finish],
+        "late_start": [_aware(v) for v in result.late_start],
+        "late_finish": [_aware(v) for v in result.late_finish],
+        "total_float_minutes": [int(v) for v in result.total_float],
+        "free_float_minutes": [int(v) for v in result.free_float],
+        "is_critical": [bool(v) for v in result.critical],
+    }
+    current = {
+        row["pk"]: row for row in Task.objects.filter(pk__in=pks).values("pk", *RESULT_FIELDS)
+    }
+    changed: list[Task] = []
+    for i, pk in enumerate(pks):
+        new = {f: columns[f][i] for f in RESULT_FIELDS}
+        old = current.get(pk)
+        if old is None or any(old[f] != new[f] for f in RESULT_FIELDS):
+            changed.append(Task(pk=pk, **new))
+    if changed:
+        # Derived values: no version bump, so a user's open edit form does not go stale
+        # because the schedule moved.
+        Task.objects.bulk_update(changed, list(RESULT_FIELDS), batch_size=500)
+    by_project: dict[int, list[int]] = defaultdict(list)
+    project_of = dict(Task.objects.filter(pk__in=pks).values_list("pk", "project_id"))
+    for i, pk in enumerate(pks):
+        by_project[project_of[pk]].append(i)
+    for project in loaded.projects:
+        rows = by_project.get(project.pk, [])
+        start = min((result.start[i] for i in rows), default=None)
+        finish = max((result.finish[i] for i in rows), default=None)
+        new_start = _aware(start) if start is not None else None
+        new_finish = _aware(finish) if finish is not None else None
+        if (project.scheduled_start, project.scheduled_finish) != (new_start, new_finish):
+            Project.objects.filter(pk=project.pk).update(
+                scheduled_start=new_start, scheduled_finish=new_finish
+            )
+            record(
+                access,
+                "update",
+                project,
+                {
+                    "scheduled_start": [_iso(project.scheduled_start), _iso(new_start)],
+                    "scheduled_finish": [_iso(project.scheduled_finish), _iso(new_finish)],
+                },
+            )
+            project.scheduled_start, project.scheduled_finish = new_start, new_finish
+    minutes_per_day = loaded.minutes_per_day
+    return ScheduleSummary(
+        project_ids=tuple(p.pk for p in loaded.projects),
+        tasks=len(pks),
+        links=len(loaded.plan.links),
+        project_start=result.project_start.replace(tzinfo=UTC),
+        project_finish=result.project_finish.replace(tzinfo=UTC),
+        duration_days=round(result.project_duration / minutes_per_day, 3),
+        critical_tasks=int(np.count_nonzero(result.critical)),
+        negative_float_tasks=int(np.count_nonzero(result.total_float < 0)),
+        changed_tasks=len(changed),
+    )
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def reschedule_after(project_ids: Iterable[int]) -> None:
+    """Reschedule the given projects after a change (called by the services, in their
+    transaction, so the edit and its consequences commit together)."""
+    done: set[int] = set()
+    for project in Project.objects.filter(pk__in=set(project_ids)).order_by("pk"):
+        if project.pk in done:
+            continue
+        summary = do_schedule_project(None, project)
+        done.update(summary.project_ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# baselines
+# ---------------------------------------------------------------------------------------------
+
+MAX_BASELINES = 11
+
+
+@transaction.atomic
+def do_save_baseline(access: Access, project: Project, number: int, name: str = "") -> Baseline:
+    """Save the current schedule as baseline ``number`` (0-10), replacing an older one."""
+    _check_may_schedule(access, project)
+    if not 0 <= number < MAX_BASELINES:
+        raise ValidationFailed.field("number", f"a baseline number is 0 to {MAX_BASELINES - 1}")
+    old = Baseline.objects.filter(project=project, number=number).first()
+    if old is not None:
+        record(access, "delete", old, {"number": [old.number, None], "name": [old.name, None]})
+        old.delete()
+    baseline = Baseline.objects.create(
+        organisation_id=project.organisation_id,
+        project=project,
+        number=number,
+        name=name or f"Baseline {number}" if number else name or "Baseline",
+        saved_by_id=access.user.pk,
+    )
+    rows = [
+        BaselineTask(
+            baseline=baseline,
+            task_id=t.pk,
+            start=t.early_start,
+            finish=t.early_finish,
+            duration_minutes=0 if t.is_milestone else t.duration_minutes,
+        )
+        for t in Task.objects.filter(project=project).only(
+            "pk", "early_start", "early_finish", "duration_minutes", "is_milestone"
+        )
+    ]
+    BaselineTask.objects.bulk_create(rows, batch_size=1000)
+    record(
+        access,
+        "create",
+        baseline,
+        {"number": [None, number], "name": [None, baseline.name], "tasks": [None, len(rows)]},
+    )
+    return baseline
+
+
+@dataclass(frozen=True)
+class TaskVariance:
+    task_id: int
+    name: str
+    start: dt.datetime | None
+    finish: dt.datetime | None
+    baseline_start: dt.datetime | None
+    baseline_finish: dt.datetime | None
+    start_variance_days: float | None
+    finish_variance_days: float | None
+    duration_variance_days: float | None
+
+
+def baseline_variances(project: Project, number: int) -> list[TaskVariance]:
+    """Start, finish and duration variance of every task against baseline ``number``."""
+    baseline = Baseline.objects.filter(project=project, number=number).first()
+    if baseline is None:
+        raise NotFound(f"project {project.code} has no baseline {number}")
+    saved = {b.task_id: b for b in BaselineTask.objects.filter(baseline=baseline)}
+    tasks = list(Task.objects.filter(project=project).order_by("position", "pk"))
+    calendar = _project_calendar(project)
+    engine_cal = engine_calendar(calendar) if calendar else EngineCalendar.standard()
+    nat = np.datetime64("NaT", "m")
+
+    def col(values: Iterable[dt.datetime | None]) -> np.ndarray:
+        return np.array(
+            [nat if v is None else np.datetime64(_naive(v), "m") for v in values], dtype="M8[m]"
+        )
+
+    b: list[BaselineTask | None] = [saved.get(t.pk) for t in tasks]
+    variance = cpm.baseline_variance(
+        col(t.early_start for t in tasks),
+        col(t.early_finish for t in tasks),
+        np.array([t.duration_minutes for t in tasks], dtype=np.int64),
+        col(x.start if x else None for x in b),
+        col(x.finish if x else None for x in b),
+        np.array([x.duration_minutes if x else 0 for x in b], dtype=np.int64),
+        engine_cal,
+    )
+    mpd = engine_cal.minutes_per_day
+
+    def days(values: np.ndarray, i: int) -> float | None:
+        return round(float(values[i]) / mpd, 2) if variance.has_baseline[i] else None
+
+    out = []
+    for i, t in enumerate(tasks):
+        base = saved.get(t.pk)
+        out.append(
+            TaskVariance(
+                task_id=t.pk,
+                name=t.name,
+                start=t.early_start,
+                finish=t.early_finish,
+                baseline_start=base.start if base else None,
+                baseline_finish=base.finish if base else None,
+                start_variance_days=days(variance.start_variance, i),
+                finish_variance_days=days(variance.finish_variance, i),
+                duration_variance_days=days(variance.duration_variance, i),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Gantt chart data (reads stored results; never computes a schedule)
+# ---------------------------------------------------------------------------------------------
+
+
+def gantt_data(project: Project, baseline_number: int | None = 0) -> dict[str, Any]:
+    """Tasks in outline order with their dates, baseline and links, for ``gantt.js``."""
+    tasks: list[Any] = list(
+        Task.objects.filter(project=project)
+        .order_by("position", "pk")
+        .values(
+            "pk",
+            "name",
+            "parent_id",
+            "is_summary",
+            "is_milestone",
+            "early_start",
+            "early_finish",
+            "is_critical",
+            "percent_complete",
+            "total_float_minutes",
+        )
+    )
+    children: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for t in tasks:
+        children[t["parent_id"]].append(t)
+    ordered: list[tuple[dict[str, Any], int]] = []
+    known = {t["pk"] for t in tasks}
+    stack = [(t, 0) for t in reversed(children[None])]
+    # tasks whose parent is in another project (or missing) still show, at the top level
+    stack += [
+        (t, 0) for pid, ts in children.items() if pid is not None and pid not in known for t in ts
+    ]
+    while stack:
+        task, level = stack.pop()
+        ordered.append((task, level))
+        stack.extend((c, level + 1) for c in reversed(children.get(task["pk"], [])))
+    row = {t["pk"]: i for i, (t, _) in enumerate(ordered)}
+    saved: dict[int, BaselineTask] = {}
+    if baseline_number is not None:
+        saved = {
+            b.task_id: b
+            for b in BaselineTask.objects.filter(
+                baseline__project=project, baseline__number=baseline_number
+            )
+        }
+    calendar = _project_calendar(project)
+    mpd = calendar.minutes_per_day if calendar else 480
+    links = [
+        [row[p], row[s], typ]
+        for p, s, typ in Dependency.objects.filter(
+            predecessor__project=project, successor__project=project
+        ).values_list("predecessor_id", "successor_id", "type")
+        if p in row and s in row
+    ]
+
+    def iso(value: dt.datetime | None) -> str | None:
+        return _naive(value).isoformat() if value else None  # type: ignore[union-attr]
+
+    return {
+        "project": {"id": project.pk, "code": project.code, "name": project.name},
+        "today": dt.date.today().isoformat() + "T00:00:00",
+        "status_date": project.status_date.isoformat() + "T00:00:00"
+        if project.status_date
+        else None,
+        "tasks": [
+            {
+                "id": t["pk"],
+                "name": t["name"],
+                "level": level,
+                "start": iso(t["early_start"]),
+                "finish": iso(t["early_finish"]),
+                "bl_start": iso(saved[t["pk"]].start) if t["pk"] in saved else None,
+                "bl_finish": iso(saved[t["pk"]].finish) if t["pk"] in saved else None,
+                "summary": t["is_summary"],
+                "milestone": t["is_milestone"],
+                "critical": t["is_critical"],
+                "pct": t["percent_complete"],
+                "tf": round(t["total_float_minutes"] / mpd, 2)
+                if t["total_float_minutes"] is not None
+                else None,
+            }
+            for t, level in ordered
+        ],
+        "links": links,
+    }
