@@ -1,0 +1,1144 @@
+"""The critical path method: forward and backward pass, floats, critical and driving paths.
+
+Entry point: :func:`schedule` (``Plan`` + ``ScheduleOptions`` -> ``ScheduleResult``). See
+``docs/scheduling.md`` for the conventions; the short version:
+
+* Each task's dates are computed as *working ordinals* of its own calendar (working minutes
+  since the start of the calendar index, see ``pmo.engine.calendar``). A link between two
+  tasks on the same calendar with its lag on that calendar is plain integer arithmetic; any
+  other link converts ordinal -> moment -> ordinal through precomputed bucket tables (a
+  lookup and a step or two; never a day-by-day loop).
+* The network is laid out once as CSR arrays, renumbered in topological order, and swept by
+  numba kernels: forward (early dates), then backward (late dates, total and free float and
+  the driving path in the same sweep).
+* Summary tasks become three nodes: an *entry* milestone that every descendant starts after
+  (links into the summary land there, as in Microsoft Project a summary's predecessor holds
+  all its subtasks), a *finish entry* for FF/SF links into it, and the summary itself, rolled
+  up from its children (start = min, finish = max) and driving its successors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from pmo.engine.calendar import (
+    MINUTES_PER_DAY,
+    Calendar,
+    CalendarIndex,
+    build_index,
+    from_minutes,
+    to_minutes,
+)
+from pmo.engine.plan import (
+    DATED_CONSTRAINTS,
+    ConstraintType,
+    LagCalendar,
+    LagUnit,
+    LinkTable,
+    Plan,
+    ProgressMode,
+    ScheduleOptions,
+)
+from pmo.errors import CircularDependency, FieldError, SchedulingError, ValidationFailed
+
+__all__ = [
+    "BaselineVariance",
+    "ScheduleResult",
+    "TaskSchedule",
+    "baseline_variance",
+    "schedule",
+    "warm_up",
+]
+
+I64 = npt.NDArray[np.int64]
+DT = npt.NDArray[np.datetime64]
+
+LOW = np.int64(-(2**62))  # "no lower bound"; far from int64 overflow when durations are added
+HIGH = np.int64(2**62)  # "no upper bound"
+NAT_INT = np.iinfo(np.int64).min  # datetime64 NaT viewed as int64
+
+# link types inside the engine: the four PDM types plus the child -> summary roll-up edge
+FS, SS, FF, SF, ROLL = 0, 1, 2, 3, 4
+# node states
+NORMAL, STARTED, DONE, SUMMARY = 0, 1, 2, 3
+
+# ----------------------------------------------------------------------------------------------
+# numba kernels. Calendars travel packed in one int64 array ``cb`` (see _pack_index): the
+# CalendarIndex rows (offsets, starts, ends, cum, cum_end) and two bucket tables: per
+# calendar, for each 256-minute slice of the horizon, the last row starting at or before it
+# (moment -> ordinal), and for each 256-minute slice of working ordinals the first row ending
+# at or after it (ordinal -> moment). A lookup and a step or two replace a binary search: at a
+# million tasks conversions are a good part of the run time. ``cb[P_OOR]`` is set when a
+# conversion falls outside the horizon; the caller then widens it and runs again.
+# ----------------------------------------------------------------------------------------------
+
+BUCKET_SHIFT = 8  # 256-minute slices
+# positions in the packed calendar buffer ``cb`` (one array: a call passes one reference)
+P_OFF, P_ST, P_EN, P_CU, P_CE, P_TOFF, P_TTAB, P_WOFF, P_WTAB, P_ORIGIN, P_END, P_OOR = range(12)
+
+
+@njit(cache=True)
+def _ord(c, t, cb):  # type: ignore[no-untyped-def]
+    """Working ordinal of moment ``t`` on calendar ``c``."""
+    if t < cb[P_ORIGIN] or t >= cb[P_END]:
+        cb[P_OOR] = 1
+        return np.int64(0)
+    lo = cb[cb[P_OFF] + c]
+    hi = cb[cb[P_OFF] + c + 1]
+    if hi == lo:
+        return np.int64(0)
+    st = cb[P_ST]
+    k = cb[cb[P_TTAB] + cb[cb[P_TOFF] + c] + ((t - cb[P_ORIGIN]) >> BUCKET_SHIFT)]
+    while k + 1 < hi and cb[st + k + 1] <= t:
+        k += 1
+    if k < lo or cb[st + k] > t:
+        return np.int64(0)
+    d = t - cb[st + k]
+    ln = cb[cb[P_EN] + k] - cb[st + k]
+    return cb[cb[P_CU] + k] + (d if d < ln else ln)
+
+
+@njit(cache=True)
+def _time(c, w, finish, cb):  # type: ignore[no-untyped-def]
+    """Moment of working ordinal ``w`` on calendar ``c``: the last moment of its class for a
+    finish, the first for a start (Microsoft Project shows Fri 17:00 vs Mon 08:00)."""
+    lo = cb[cb[P_OFF] + c]
+    hi = cb[cb[P_OFF] + c + 1]
+    ce = cb[P_CE]
+    if w < 0 or hi == lo or w > cb[ce + hi - 1]:
+        cb[P_OOR] = 1
+        return cb[P_ORIGIN]
+    k = cb[cb[P_WTAB] + cb[cb[P_WOFF] + c] + (w >> BUCKET_SHIFT)]
+    if finish:
+        while k < hi and cb[ce + k] < w:
+            k += 1
+    else:
+        while k < hi and cb[ce + k] <= w:
+            k += 1
+    if k >= hi:
+        cb[P_OOR] = 1
+        return cb[P_END]
+    return cb[cb[P_ST] + k] + (w - cb[cb[P_CU] + k])
+
+
+@njit(cache=True)
+def _conv(w, finish, c_from, c_to, cb):  # type: ignore[no-untyped-def]
+    if c_from == c_to:
+        return w
+    return _ord(c_to, _time(c_from, w, finish, cb), cb)
+
+
+@njit(cache=True)
+def _fwd(src, src_finish, cp, cl, cs, lag, cb):  # type: ignore[no-untyped-def]
+    """Bound a link puts on its successor (ordinal on ``cs``) from the predecessor's date
+    ``src`` (ordinal on ``cp``), the lag counted on calendar ``cl``."""
+    if cp == cs and (lag == 0 or cl == cs):
+        return src + lag
+    if lag == 0:
+        return _conv(src, src_finish, cp, cs, cb)
+    x = _conv(src, src_finish, cp, cl, cb) + lag
+    # The end of a positive lag is the end of its last working minute (earliest moment of the
+    # class); a lead ends at the start of a working minute (as MS Project: FS-1d after a Fri
+    # 17:00 finish starts Fri 08:00).
+    return _conv(x, lag > 0, cl, cs, cb)
+
+
+@njit(cache=True)
+def _bwd(src, cs, cl, cp, lag, cb):  # type: ignore[no-untyped-def]
+    """Mirror of ``_fwd``: the latest date of the predecessor (ordinal on ``cp``) that lets the
+    successor keep date ``src`` (ordinal on ``cs``).
+
+    Every conversion here takes the *last* moment of an ordinal's class: the least the
+    successor's date demands. Because ``_fwd`` never asks for more than the class it lands
+    in, a chain the forward pass made tight comes back with zero float, never negative (the
+    argument is in docs/scheduling.md, "Which moment of a class")."""
+    if cp == cs and (lag == 0 or cl == cs):
+        return src - lag
+    if lag == 0:
+        return _conv(src, False, cs, cp, cb)
+    x = _conv(src, False, cs, cl, cb) - lag
+    return _conv(x, False, cl, cp, cb)
+
+
+@njit(cache=True)
+def _csr(n, keys):  # type: ignore[no-untyped-def]
+    """Stable counting sort of ``keys`` (0..n-1): row pointers and the permutation."""
+    m = keys.shape[0]
+    ptr = np.zeros(n + 1, np.int64)
+    for i in range(m):
+        ptr[keys[i] + 1] += 1
+    for i in range(n):
+        ptr[i + 1] += ptr[i]
+    pos = ptr[:-1].copy()
+    perm = np.empty(m, np.int64)
+    for i in range(m):
+        k = keys[i]
+        perm[pos[k]] = i
+        pos[k] += 1
+    return ptr, perm
+
+
+@njit(cache=True)
+def _layout(n, src, dst, attr):  # type: ignore[no-untyped-def]
+    """Topological order (Kahn) and both CSR adjacencies renumbered in that order.
+
+    Node ``r`` of the result is node ``order[r]`` of the input, so the passes sweep the arrays
+    front to back (and back to front) with predecessors close behind: cache-friendly. Each
+    link carries one packed word ``attr`` (type, lag calendar, lag: see _pack_links).
+    Returns ``reached < n`` when there is a cycle (the rest is then meaningless).
+    """
+    m = src.shape[0]
+    out_ptr, out_perm = _csr(n, src)
+    osucc = np.empty(m, np.int64)
+    oattr = np.empty(m, np.int64)
+    for e in range(m):
+        i = out_perm[e]
+        osucc[e] = dst[i]
+        oattr[e] = attr[i]
+    deg = np.zeros(n, np.int64)
+    for i in range(m):
+        deg[dst[i]] += 1
+    order = np.empty(n, np.int64)
+    tail = 0
+    for i in range(n):
+        if deg[i] == 0:
+            order[tail] = i
+            tail += 1
+    head = 0
+    while head < tail:
+        j = order[head]
+        head += 1
+        for e in range(out_ptr[j], out_ptr[j + 1]):
+            s = osucc[e]
+            deg[s] -= 1
+            if deg[s] == 0:
+                order[tail] = s
+                tail += 1
+    rank = np.empty(n, np.int64)
+    if tail < n:
+        return tail, deg, order, rank, (out_ptr, osucc, oattr), (out_ptr, osucc, oattr)
+    for r in range(n):
+        rank[order[r]] = r
+    # out-links in rank order: copy each node's run
+    out_ptr2 = np.empty(n + 1, np.int64)
+    out_ptr2[0] = 0
+    in_ptr = np.zeros(n + 1, np.int64)
+    for r in range(n):
+        j = order[r]
+        out_ptr2[r + 1] = out_ptr2[r] + out_ptr[j + 1] - out_ptr[j]
+    out_succ = np.empty(m, np.int64)
+    out_attr = np.empty(m, np.int64)
+    for r in range(n):
+        j = order[r]
+        pos = out_ptr2[r]
+        for e in range(out_ptr[j], out_ptr[j + 1]):
+            s = rank[osucc[e]]
+            out_succ[pos] = s
+            out_attr[pos] = oattr[e]
+            in_ptr[s + 1] += 1
+            pos += 1
+    # in-links: the transpose, filled in predecessor rank order
+    for r in range(n):
+        in_ptr[r + 1] += in_ptr[r]
+    fill = in_ptr[:-1].copy()
+    in_pred = np.empty(m, np.int64)
+    in_attr = np.empty(m, np.int64)
+    for r in range(n):
+        for e in range(out_ptr2[r], out_ptr2[r + 1]):
+            s = out_succ[e]
+            k = fill[s]
+            in_pred[k] = r
+            in_attr[k] = out_attr[e]
+            fill[s] = k + 1
+    return tail, deg, order, rank, (in_ptr, in_pred, in_attr), (out_ptr2, out_succ, out_attr)
+
+
+@njit(cache=True)
+def _ords(ncal, ts, cb):  # type: ignore[no-untyped-def]
+    """Moments -> ordinals on each node's calendar, row by row; sentinels pass through."""
+    out = ts.copy()
+    for r in range(ts.shape[0]):
+        for i in range(ts.shape[1]):
+            t = ts[r, i]
+            if t != LOW and t != HIGH:
+                out[r, i] = _ord(ncal[i], t, cb)
+    return out
+
+
+@njit(cache=True)
+def _forward(  # type: ignore[no-untyped-def]
+    inl, ncal, dur, state, bounds, honor, override, cb, es, ef, rs,
+):  # fmt: skip
+    # bounds rows: 0 es_min, 1 ef_min, 2 es_max, 3 ef_max, 4 es_fix, 5 ef_fix, 6 actual start,
+    # 7 actual finish
+    in_ptr, in_pred, in_attr = inl
+    for j in range(ncal.shape[0]):  # nodes are numbered in topological order
+        cj = ncal[j]
+        sj = state[j]
+        if sj == DONE:  # completed tasks keep their actual dates
+            es[j] = bounds[6, j]
+            ef[j] = bounds[7, j]
+            rs[j] = es[j]
+            continue
+        if sj == SUMMARY:  # roll-up: start = earliest child start, finish = latest finish
+            lo = HIGH
+            hi = LOW
+            for e in range(in_ptr[j], in_ptr[j + 1]):
+                p = in_pred[e]
+                lo = min(lo, _conv(es[p], False, ncal[p], cj, cb))
+                hi = max(hi, _conv(ef[p], True, ncal[p], cj, cb))
+            es[j] = lo
+            ef[j] = hi
+            rs[j] = lo
+            continue
+        bs = bounds[0, j]
+        bf = bounds[1, j]
+        if not (sj == STARTED and override):
+            for e in range(in_ptr[j], in_ptr[j + 1]):
+                p = in_pred[e]
+                a = in_attr[e]
+                ty = a & 0xFF
+                lag = a >> 24
+                cl = (a >> 8) & 0xFFFF
+                cp = ncal[p]
+                fin = (ty & 1) == 0  # FS, FF: from the predecessor's finish
+                src = ef[p] if fin else es[p]
+                if cp == cj and (lag == 0 or cl == cj):
+                    y = src + lag  # same calendar: plain arithmetic (the common case)
+                else:
+                    y = _fwd(src, fin, cp, cl, cj, lag, cb)
+                if ty <= SS:  # FS, SS bound the successor's start
+                    bs = max(bs, y)
+                else:
+                    bf = max(bf, y)
+        d = dur[j]
+        if sj == STARTED:
+            # remaining work resumes no earlier than the status date (bounds[0]) and, with
+            # retained logic, after what its links require
+            r = max(bs, bf - d)
+            es[j] = bounds[6, j]
+            rs[j] = r
+            ef[j] = r + d
+            continue
+        s = max(bs, bf - d)
+        if honor:  # MS Project: constraint dates beat links (the clash shows as negative float)
+            s = min(s, bounds[2, j])
+            s = min(s, bounds[3, j] - d)
+        if bounds[4, j] != LOW:  # must start on
+            s = bounds[4, j]
+        elif bounds[5, j] != LOW:  # must finish on
+            s = bounds[5, j] - d
+        es[j] = s
+        rs[j] = s
+        ef[j] = s + d
+
+
+@njit(cache=True)
+def _latest_finish(ef, ncal, is_task, n_cal, cb):  # type: ignore[no-untyped-def]
+    """Project finish: the latest early finish of any task, as a moment."""
+    top = np.full(n_cal, LOW, np.int64)
+    for j in range(ef.shape[0]):
+        if is_task[j] and ef[j] > top[ncal[j]]:
+            top[ncal[j]] = ef[j]
+    pf = LOW
+    for c in range(n_cal):
+        if top[c] != LOW:
+            pf = max(pf, _time(c, top[c], True, cb))
+    return pf
+
+
+@njit(cache=True)
+def _backward(  # type: ignore[no-untyped-def]
+    inl, outl, ncal, dur, state, bounds, pf_ord, is_task, override, cb, es, rs, ef, ls,
+    lf, ls_rep, tf, ff, on,
+):  # fmt: skip
+    """Late dates, total and free float and the driving path, in one sweep back to front."""
+    in_ptr, in_pred, in_attr = inl
+    out_ptr, out_succ, out_attr = outl
+    n = ncal.shape[0]
+    for j in range(n):
+        on[j] = is_task[j] and state[j] != DONE and ef[j] == pf_ord[ncal[j]]
+    # bounds rows: 8 ls_max, 9 lf_max, 10 ls_fix, 11 lf_fix
+    for j in range(n - 1, -1, -1):
+        cj = ncal[j]
+        sj = state[j]
+        if sj == DONE:  # no float on finished work
+            ls[j] = rs[j]
+            lf[j] = ef[j]
+            ls_rep[j] = es[j]
+            tf[j] = 0
+            ff[j] = 0
+            continue
+        b_s = bounds[8, j]
+        b_f = min(bounds[9, j], pf_ord[cj])  # nothing finishes after the project
+        free = pf_ord[cj] - ef[j]
+        for e in range(out_ptr[j], out_ptr[j + 1]):
+            s = out_succ[e]
+            ss = state[s]
+            a = out_attr[e]
+            ty = a & 0xFF
+            if ss == DONE:  # a completed successor no longer constrains anything
+                continue
+            cs = ncal[s]
+            if ty == ROLL:  # j is a child of summary s: the summary's late bounds hold it
+                if ls[s] < HIGH:
+                    b_s = min(b_s, _conv(ls[s], False, cs, cj, cb))
+                b_f = min(b_f, _conv(lf[s], False, cs, cj, cb))
+                # free float: room inside the summary plus the summary's own free float
+                free = min(free, _conv(ef[s], False, cs, cj, cb) - ef[j] + ff[s])
+                continue
+            if ss == STARTED and override:
+                continue
+            cl = (a >> 8) & 0xFFFF
+            lag = a >> 24
+            fin = ty >= FF  # FF, SF bind the successor's finish
+            late = lf[s] if fin else ls[s]
+            early = ef[s] if fin else rs[s]
+            if cs == cj and (lag == 0 or cl == cj):  # same calendar: plain arithmetic
+                y = late - lag
+                z = early - lag
+            else:
+                y = _bwd(late, cs, cl, cj, lag, cb)
+                z = _bwd(early, cs, cl, cj, lag, cb)
+            if (ty & 1) == 0:  # FS, FF: from the predecessor's finish
+                b_f = min(b_f, y)
+                free = min(free, z - ef[j])
+            else:
+                b_s = min(b_s, y)
+                free = min(free, z - es[j])
+        if sj == SUMMARY:  # keep the bounds for the children; rolled up afterwards
+            ls[j] = b_s
+            lf[j] = b_f
+            ff[j] = free
+        else:
+            d = dur[j]
+            if sj == STARTED:
+                f = b_f  # its start is history: only the finish can be late
+            else:
+                f = min(b_f, b_s + d)
+                if bounds[10, j] != LOW:
+                    f = bounds[10, j] + d
+                elif bounds[11, j] != LOW:
+                    f = bounds[11, j]
+            lf[j] = f
+            ls[j] = f - d
+            tf[j] = f - ef[j]
+            # an in-progress task's late start keeps its whole span before the late finish
+            ls_rep[j] = f - (ef[j] - es[j])
+            # as MS Project: free slack never exceeds total slack and is never negative
+            ff[j] = max(min(free, tf[j]), 0)
+        # driving path: the links that set this node's early date
+        if not on[j] or (sj == STARTED and override):
+            continue
+        for e in range(in_ptr[j], in_ptr[j + 1]):
+            p = in_pred[e]
+            a = in_attr[e]
+            ty = a & 0xFF
+            if sj == SUMMARY:  # children finishing with the summary drive it
+                if _conv(ef[p], True, ncal[p], cj, cb) == ef[j]:
+                    on[p] = True
+                continue
+            lag = a >> 24
+            cl = (a >> 8) & 0xFFFF
+            cp = ncal[p]
+            fin = (ty & 1) == 0
+            src = ef[p] if fin else es[p]
+            if cp == cj and (lag == 0 or cl == cj):
+                y = src + lag
+            else:
+                y = _fwd(src, fin, cp, cl, cj, lag, cb)
+            if y == (rs[j] if ty <= SS else ef[j]):
+                on[p] = True
+
+
+@njit(cache=True)
+def _rollup_late(summaries, inl, ncal, cb, ls_rep, lf, tf, ff):  # type: ignore[no-untyped-def]
+    """Summary late dates and total float from their children (children first)."""
+    in_ptr, in_pred = inl[0], inl[1]
+    for i in range(summaries.shape[0]):
+        j = summaries[i]
+        cj = ncal[j]
+        lo = HIGH
+        hi = LOW
+        t = HIGH
+        for e in range(in_ptr[j], in_ptr[j + 1]):
+            p = in_pred[e]
+            lo = min(lo, _conv(ls_rep[p], False, ncal[p], cj, cb))
+            hi = max(hi, _conv(lf[p], True, ncal[p], cj, cb))
+            t = min(t, tf[p])
+        ls_rep[j] = lo
+        lf[j] = hi
+        tf[j] = t
+        ff[j] = max(min(ff[j], t), 0)
+
+
+@njit(cache=True)
+def _moments(rows, ncal, w, finish, cb):  # type: ignore[no-untyped-def]
+    """Ordinals of nodes ``rows`` -> moments (finish: per-row kind)."""
+    out = np.empty(rows.shape[0], np.int64)
+    for i in range(rows.shape[0]):
+        j = rows[i]
+        out[i] = _time(ncal[j], w[j], finish[i], cb)
+    return out
+
+
+@njit(cache=True)
+def _outputs(order, n, ncal, dur, state, ps_ord, es, ef, ls, lf, tf, ff, on, cb):  # type: ignore[no-untyped-def]
+    """Everything a task reports, back in task-row order, dates as moments.
+
+    Sweeps the nodes in rank order (sequential reads) and writes each task's row. A milestone
+    sits at the finish of what drives it (MS Project shows Fri 17:00, not Mon 08:00) unless it
+    is at the project start."""
+    out = np.empty((7, n), np.int64)
+    crit_on = np.empty(n, np.bool_)
+    for r in range(order.shape[0]):
+        j = order[r]
+        if j >= n:
+            continue
+        c = ncal[r]
+        zero = dur[r] == 0 and state[r] != SUMMARY
+        ks = zero and es[r] != ps_ord[c]
+        kl = zero and ls[r] != ps_ord[c]
+        out[0, j] = _time(c, es[r], ks, cb)
+        out[1, j] = _time(c, ef[r], ks or not zero, cb)
+        out[2, j] = _time(c, ls[r], kl, cb)
+        out[3, j] = _time(c, lf[r], kl or not zero, cb)
+        out[4, j] = tf[r]
+        out[5, j] = ff[r]
+        out[6, j] = r
+        crit_on[j] = on[r]
+    return out, crit_on
+
+
+# ----------------------------------------------------------------------------------------------
+# results
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskSchedule:
+    """One task's result with Python datetimes (floats in working minutes)."""
+
+    id: str
+    early_start: datetime
+    early_finish: datetime
+    late_start: datetime
+    late_finish: datetime
+    start: datetime
+    finish: datetime
+    total_float: int
+    free_float: int
+    critical: bool
+    longest_path: bool
+
+
+@dataclass(frozen=True, eq=False)
+class ScheduleResult:
+    """Arrays aligned with ``plan.tasks``; dates are ``datetime64[m]`` (naive local time).
+
+    ``start``/``finish`` are the scheduled dates: the early dates, except that an ALAP task
+    is pushed as late as it can go without delaying a successor (P6's "zero free float") and
+    progressed tasks show their actual dates. Floats are working minutes of each task's
+    calendar; negative total float marks constraints that cannot be met.
+    """
+
+    task_id: npt.NDArray[np.str_]
+    early_start: DT
+    early_finish: DT
+    late_start: DT
+    late_finish: DT
+    start: DT
+    finish: DT
+    total_float: I64
+    free_float: I64
+    critical: npt.NDArray[np.bool_]
+    longest_path: npt.NDArray[np.bool_]
+    project_start: datetime
+    project_finish: datetime
+    project_duration: int  # working minutes of the project calendar, start to finish
+
+    def __len__(self) -> int:
+        return int(self.task_id.shape[0])
+
+    @property
+    def negative_float(self) -> npt.NDArray[np.bool_]:
+        return self.total_float < 0
+
+    def datetimes(self, field: str) -> list[datetime]:
+        """A date column as Python datetimes."""
+        values: DT = getattr(self, field)
+        return [from_minutes(int(v)) for v in values.astype(np.int64)]
+
+    def row(self, i: int) -> TaskSchedule:
+        def dt(a: DT) -> datetime:
+            return from_minutes(int(a[i].astype(np.int64)))
+
+        return TaskSchedule(
+            id=str(self.task_id[i]),
+            early_start=dt(self.early_start),
+            early_finish=dt(self.early_finish),
+            late_start=dt(self.late_start),
+            late_finish=dt(self.late_finish),
+            start=dt(self.start),
+            finish=dt(self.finish),
+            total_float=int(self.total_float[i]),
+            free_float=int(self.free_float[i]),
+            critical=bool(self.critical[i]),
+            longest_path=bool(self.longest_path[i]),
+        )
+
+    def task(self, task_id: str) -> TaskSchedule:
+        hits = np.flatnonzero(self.task_id == task_id)
+        if hits.size == 0:
+            raise KeyError(task_id)
+        return self.row(int(hits[0]))
+
+    def records(self) -> list[TaskSchedule]:
+        return [self.row(i) for i in range(len(self))]
+
+
+# ----------------------------------------------------------------------------------------------
+# building the internal network
+# ----------------------------------------------------------------------------------------------
+
+ELAPSED_ID = "__elapsed__"
+
+
+@dataclass
+class _Network:
+    """The plan as the kernels see it: nodes renumbered in topological order ("rank")."""
+
+    n_tasks: int
+    calendars: tuple[Calendar, ...]
+    pc: int  # project calendar
+    rank: I64  # rank of each task row (rows 0..n-1) and entry node
+    order: I64  # node of each rank (the inverse of rank)
+    ncal: I64  # calendar of each node's dates (elapsed-duration tasks: 24 h)
+    dur: I64  # duration (remaining duration of in-progress tasks)
+    state: npt.NDArray[np.int8]
+    is_task: npt.NDArray[np.bool_]
+    summaries: I64  # summary nodes in topological order
+    inl: tuple[I64, I64, I64]  # in-links: pointers, predecessor, packed attributes
+    outl: tuple[I64, I64, I64]  # out-links: pointers, successor, packed attributes
+    moments: I64  # (12, N) bounds as moments, LOW/HIGH when absent
+    done_work: I64  # in-progress tasks: work done (minutes) before the resume
+    start: int  # project start moved to the first working moment of the project calendar
+
+
+def _as_int(a: DT) -> I64:
+    return np.asarray(a, dtype="M8[m]").astype(np.int64)
+
+
+def _build(plan: Plan, options: ScheduleOptions) -> _Network:
+    tasks = plan.tasks
+    n = len(tasks)
+    errors: list[FieldError] = []
+    dur = np.asarray(tasks.duration, dtype=np.int64)
+    if np.any(dur < 0):
+        errors.append(FieldError(("tasks", int(np.argmax(dur < 0)), "duration"), "is negative"))
+    calendars = (*plan.calendars, Calendar.continuous(ELAPSED_ID))
+    pc = plan.project_calendar
+    elapsed_cal = len(calendars) - 1
+    if tasks.calendar is None:
+        task_cal = np.full(n, pc, dtype=np.int64)
+    else:
+        cal_col = np.asarray(tasks.calendar, dtype=np.int64)
+        if np.any(cal_col >= len(plan.calendars)):
+            errors.append(FieldError(("tasks", "calendar"), "calendar index out of range"))
+        task_cal = np.where(cal_col < 0, pc, cal_col)
+    node_cal_t = (
+        task_cal if tasks.elapsed is None else np.where(tasks.elapsed, elapsed_cal, task_cal)
+    )
+
+    # summaries: entry node (start links in), finish-entry node (finish links in), roll-up
+    if tasks.parent is None:
+        parent = np.full(0, -1, dtype=np.int64)
+        children = np.zeros(0, dtype=np.int64)
+    else:
+        parent = np.asarray(tasks.parent, dtype=np.int64)
+        if np.any(parent >= n) or np.any(parent == np.arange(n)):
+            errors.append(FieldError(("tasks", "parent"), "parent row out of range or self"))
+        children = np.flatnonzero(parent >= 0)
+    is_sum = np.zeros(n, dtype=bool)
+    par = parent[children]
+    is_sum[par] = True
+    sums = np.flatnonzero(is_sum)
+    k = sums.size
+    big_n = n + 2 * k
+    entry = np.arange(n, dtype=np.int64)
+    fentry = np.arange(n, dtype=np.int64)
+    entry[sums] = n + np.arange(k)
+    fentry[sums] = n + k + np.arange(k)
+    owner = np.concatenate([np.arange(n), sums, sums]).astype(np.int64)
+
+    links: LinkTable = plan.links
+    lp = np.asarray(links.predecessor, dtype=np.int64)
+    lsu = np.asarray(links.successor, dtype=np.int64)
+    lt = np.asarray(links.type, dtype=np.int8)
+    lu = np.asarray(links.lag_unit, dtype=np.int8)
+    if lp.size and (lp.min() < 0 or lp.max() >= n or lsu.min() < 0 or lsu.max() >= n):
+        errors.append(FieldError(("links",), "task row out of range"))
+    if lt.size and (lt.min() < 0 or lt.max() > SF):
+        errors.append(FieldError(("links", "type"), "unknown link type"))
+    if lu.size and (lu.min() < 0 or lu.max() > int(LagUnit.PERCENT)):
+        errors.append(FieldError(("links", "lag_unit"), "unknown lag unit"))
+    if errors:
+        raise ValidationFailed(errors)
+    self_loop = np.flatnonzero(lp == lsu)
+    if self_loop.size:
+        raise CircularDependency([str(tasks.id[lp[self_loop[0]]])])
+
+    # lag in minutes and the calendar it is counted on
+    lag = np.asarray(links.lag, dtype=np.float64)
+    pct = lu == LagUnit.PERCENT
+    if np.any(pct):  # Microsoft Project: a percent lag is a share of the predecessor's duration
+        lag = np.where(pct, lag / 100.0 * dur[lp], lag)
+    lag_min = np.rint(lag).astype(np.int64)
+    which = LagCalendar(options.lag_calendar)
+    if which == LagCalendar.SUCCESSOR:  # MS Project
+        lag_cal = task_cal[lsu]
+    elif which == LagCalendar.PREDECESSOR:  # P6's default
+        lag_cal = task_cal[lp]
+    else:
+        lag_cal = np.full(lp.size, pc if which == LagCalendar.PROJECT else elapsed_cal, np.int64)
+    elapsed_lag = lu == LagUnit.ELAPSED
+    if np.any(elapsed_lag):
+        lag_cal = np.where(elapsed_lag, elapsed_cal, lag_cal)
+
+    ncal = node_cal_t
+    if k:
+        # a link into a summary lands on its entry node(s): it holds every descendant
+        tgt = np.where((lt == FS) | (lt == SS), entry[lsu], fentry[lsu])
+        zeros = np.zeros(children.size, dtype=np.int64)
+        par_cal = task_cal[par]
+        src = np.concatenate([lp, entry[par], fentry[par], children])
+        dst = np.concatenate([tgt, entry[children], fentry[children], par])
+        typ = np.concatenate(
+            [lt, np.full(children.size, SS), np.full(children.size, FF),
+             np.full(children.size, ROLL)]
+        ).astype(np.int8)  # fmt: skip
+        lag_min = np.concatenate([lag_min, zeros, zeros, zeros])
+        lag_cal = np.concatenate([lag_cal, par_cal, par_cal, par_cal])
+        ncal = np.concatenate([node_cal_t, task_cal[sums], task_cal[sums]])
+    else:
+        src, dst, typ = lp, lsu, lt
+    ncal = np.ascontiguousarray(ncal, dtype=np.int64)
+    if lag_min.size and (np.abs(lag_min).max() >= 2**38 or len(calendars) >= 2**16):
+        raise ValidationFailed.field(("links", "lag"), "lag out of range")
+    # one word per link: lag (bits 24..), lag calendar (8..23), type (0..7)
+    attr = (lag_min << 24) | (np.asarray(lag_cal, dtype=np.int64) << 8) | typ.astype(np.int64)
+    reached, deg, order, rank, inl, outl = _layout(
+        big_n, np.ascontiguousarray(src, np.int64), np.ascontiguousarray(dst, np.int64), attr
+    )
+    if reached < big_n:
+        in_ptr, in_perm = _csr(big_n, dst)
+        raise CircularDependency(_find_cycle(in_ptr, src[in_perm], deg, owner, tasks.id))
+
+    # progress
+    state = np.zeros(n, dtype=np.int8)
+    node_dur = np.concatenate([dur, np.zeros(2 * k, dtype=np.int64)])
+    node_dur[sums] = 0
+    a_s = a_f = np.full(0, NAT_INT)
+    done = started = np.zeros(n, dtype=bool)
+    done_work = np.zeros(n, dtype=np.int64)
+    has_progress = not (
+        tasks.actual_start is None
+        and tasks.actual_finish is None
+        and tasks.percent_complete is None
+    )
+    if has_progress:
+        a_s = _as_int(tasks.column("actual_start"))
+        a_f = _as_int(tasks.column("actual_finish"))
+        pct_c = tasks.column("percent_complete").astype(np.float64)
+        rem = tasks.column("remaining").astype(np.int64)
+        has_s = a_s != NAT_INT
+        has_f = a_f != NAT_INT
+        rem = np.where(rem >= 0, rem, np.rint(dur * (100.0 - pct_c) / 100.0).astype(np.int64))
+        rem = np.clip(rem, 0, None)
+        done = ~is_sum & (has_f | (has_s & ((pct_c >= 100.0) | ((rem == 0) & (dur > 0)))))
+        started = ~is_sum & has_s & ~done
+        bad = np.flatnonzero(~is_sum & ~has_s & ~has_f & (pct_c > 0))
+        if bad.size:
+            raise ValidationFailed(
+                [FieldError(("tasks", str(tasks.id[i]), "actual_start"),
+                            "progress recorded without an actual start") for i in bad[:20]]
+            )  # fmt: skip
+        state[started] = STARTED
+        state[done] = DONE
+        node_dur[:n] = np.where(started, rem, node_dur[:n])
+        done_work = np.where(started, np.clip(dur - rem, 0, None), 0)
+    state[is_sum] = SUMMARY
+    state_n = np.concatenate([state, np.zeros(2 * k, dtype=np.int8)])
+
+    # bounds as moments (minutes since the epoch), by rank; ordinals come per horizon
+    mom = np.empty((12, big_n), dtype=np.int64)
+    mom[[1, 4, 5, 6, 7, 10, 11]] = LOW
+    mom[[2, 3, 8, 9]] = HIGH
+    # the project starts at the first working moment of its calendar (MS Project: 08:00),
+    # which also holds tasks on other calendars (24 h, elapsed durations)
+    ps = to_minutes(plan.calendars[pc].add_working_minutes(plan.project_start, 0, finish=False))
+    mom[0] = ps
+    rk = rank[:n]
+    if plan.status_date is not None:
+        # P6: nothing that remains is scheduled before the data date
+        sd = to_minutes(plan.status_date)
+        mom[0, rk] = np.where(state != DONE, max(ps, sd), ps)
+    if tasks.constraint_type is not None:
+        _put_constraints(plan, mom, rank, entry, fentry, is_sum, state)
+    if tasks.deadline is not None:
+        # deadlines hold the backward pass only (MS Project: late finish and float, not dates)
+        deadline = _as_int(tasks.deadline)
+        has_dl = (deadline != NAT_INT) & (state != DONE)
+        mom[9, rk[has_dl]] = np.minimum(mom[9, rk[has_dl]], deadline[has_dl])
+    if has_progress:
+        # actual dates; a missing start or finish of completed work follows from the duration
+        mom[6, rk] = np.where(done | started, a_s, LOW)
+        mom[6, rk] = np.where(mom[6, rk] == NAT_INT, LOW, mom[6, rk])
+        mom[7, rk] = np.where(done & (a_f != NAT_INT), a_f, LOW)
+
+    inv = order  # node id of each rank
+    is_task = np.zeros(big_n, dtype=bool)
+    is_task[rk] = True
+    return _Network(
+        n_tasks=n,
+        calendars=calendars,
+        pc=pc,
+        rank=rank,
+        order=order,
+        ncal=ncal[inv],
+        dur=node_dur[inv],
+        state=state_n[inv],
+        is_task=is_task,
+        summaries=np.sort(rank[sums]),
+        inl=inl,
+        outl=outl,
+        moments=mom,
+        done_work=np.concatenate([done_work, np.zeros(2 * k, np.int64)])[inv],
+        start=ps,
+    )
+
+
+def _put_constraints(
+    plan: Plan,
+    mom: I64,
+    rank: I64,
+    entry: I64,
+    fentry: I64,
+    is_sum: npt.NDArray[np.bool_],
+    state: npt.NDArray[np.int8],
+) -> None:
+    tasks = plan.tasks
+    n = len(tasks)
+    ctype = np.asarray(tasks.constraint_type, dtype=np.int64)
+    cdate = _as_int(tasks.column("constraint_date"))
+    if ctype.size and (ctype.min() < 0 or ctype.max() > int(ConstraintType.MFO)):
+        raise ValidationFailed.field(("tasks", "constraint_type"), "unknown constraint type")
+    needs = np.isin(ctype, [int(c) for c in DATED_CONSTRAINTS]) & (cdate == NAT_INT)
+    if np.any(needs):
+        i = int(np.argmax(needs))
+        raise ValidationFailed.field(("tasks", str(tasks.id[i]), "constraint_date"), "is required")
+    normal = state == NORMAL
+    rows = np.arange(n)
+    ct = ConstraintType
+
+    def put(row: int, where: npt.NDArray[np.bool_], nodes: I64, op: str) -> None:
+        idx = rank[nodes[where]]
+        vals = cdate[where]
+        if op == "max":
+            mom[row, idx] = np.maximum(mom[row, idx], vals)
+        elif op == "min":
+            mom[row, idx] = np.minimum(mom[row, idx], vals)
+        else:
+            mom[row, idx] = vals
+
+    put(0, normal & (ctype == ct.SNET), rows, "max")
+    put(1, normal & (ctype == ct.FNET), rows, "max")
+    put(2, normal & (ctype == ct.SNLT), rows, "min")
+    put(3, normal & (ctype == ct.FNLT), rows, "min")
+    put(4, normal & (ctype == ct.MSO), rows, "set")
+    put(5, normal & (ctype == ct.MFO), rows, "set")
+    put(8, normal & (ctype == ct.SNLT), rows, "min")
+    put(9, normal & (ctype == ct.FNLT), rows, "min")
+    put(10, normal & (ctype == ct.MSO), rows, "set")
+    put(11, normal & (ctype == ct.MFO), rows, "set")
+    # On a summary a constraint holds its descendants: start-side ones through its entry
+    # node, finish-side ones through its finish entry; late ones through the roll-up.
+    put(0, is_sum & ((ctype == ct.SNET) | (ctype == ct.MSO)), entry, "max")
+    put(1, is_sum & ((ctype == ct.FNET) | (ctype == ct.MFO)), fentry, "max")
+    put(8, is_sum & ((ctype == ct.SNLT) | (ctype == ct.MSO)), rows, "min")
+    put(9, is_sum & ((ctype == ct.FNLT) | (ctype == ct.MFO)), rows, "min")
+
+
+def _find_cycle(
+    in_ptr: I64, in_pred: I64, deg: I64, owner: I64, ids: npt.NDArray[np.str_]
+) -> list[str]:
+    """A cycle among the nodes Kahn's algorithm could not order, in link order."""
+    start = int(np.flatnonzero(deg > 0)[0])
+    seen: dict[int, int] = {}
+    path: list[int] = []
+    j = start
+    while j not in seen:
+        seen[j] = len(path)
+        path.append(j)
+        # every unordered node has an unordered predecessor
+        for e in range(int(in_ptr[j]), int(in_ptr[j + 1])):
+            p = int(in_pred[e])
+            if deg[p] > 0:
+                j = p
+                break
+    cycle = path[seen[j] :][::-1]  # walked against the links: turn it round
+    names: list[str] = []
+    for node in cycle:
+        name = str(ids[owner[node]])
+        if not names or names[-1] != name:
+            names.append(name)
+    if len(names) > 1 and names[0] == names[-1]:
+        names.pop()
+    return names
+
+
+# ----------------------------------------------------------------------------------------------
+# schedule()
+# ----------------------------------------------------------------------------------------------
+
+
+def _pack_index(idx: CalendarIndex) -> I64:
+    """The index and its bucket tables packed in one array (see the kernel notes)."""
+    size = 1 << BUCKET_SHIFT
+    n_cal = len(idx.calendar_ids)
+    nb_t = (idx.end - idx.origin) // size + 2
+    toff = np.zeros(n_cal + 1, np.int64)
+    woff = np.zeros(n_cal + 1, np.int64)
+    ttab: list[I64] = []
+    wtab: list[I64] = []
+    for c in range(n_cal):
+        a, b = int(idx.offsets[c]), int(idx.offsets[c + 1])
+        st = idx.starts[a:b]
+        bt = idx.origin + np.arange(nb_t, dtype=np.int64) * size
+        ttab.append(np.maximum(np.searchsorted(st, bt, side="right") - 1, 0) + a)
+        bw = np.arange(idx.total(c) // size + 2, dtype=np.int64) * size
+        wtab.append(np.searchsorted(idx.cum_end[a:b], bw, side="left") + a)
+        toff[c + 1] = toff[c] + nb_t
+        woff[c + 1] = woff[c] + bw.size
+    parts = [idx.offsets, idx.starts, idx.ends, idx.cum, idx.cum_end, toff,
+             np.concatenate(ttab), woff, np.concatenate(wtab)]  # fmt: skip
+    head = np.zeros(12, np.int64)
+    pos = 12
+    for i, part in enumerate(parts):
+        head[i] = pos
+        pos += part.size
+    head[P_ORIGIN] = idx.origin
+    head[P_END] = idx.end
+    return np.concatenate([head, *parts])
+
+
+def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResult:
+    """Schedule ``plan``: early and late dates, floats, critical and longest path."""
+    options = options or ScheduleOptions()
+    net = _build(plan, options)
+    n, big_n = net.n_tasks, net.ncal.shape[0]
+    n_cal = len(net.calendars)
+    honor = bool(options.honor_constraint_dates)
+    override = ProgressMode(options.progress_mode) == ProgressMode.PROGRESS_OVERRIDE
+
+    # horizon: every date in the plan plus a first guess of the project's length
+    ps = to_minutes(plan.project_start)
+    mom = net.moments
+    dated = mom[1:][(mom[1:] != LOW) & (mom[1:] != HIGH)]
+    extra = [to_minutes(d) for d in (plan.status_date, plan.must_finish_by) if d]
+    lo_t = int(min(ps, dated.min() if dated.size else ps, *extra))
+    hi_t = int(max(ps, dated.max() if dated.size else ps, *extra))
+    slowest = min(c.minutes_per_week for c in net.calendars) / 7.0  # working minutes a day
+    work = float(net.dur.sum()) + float(np.clip(net.inl[2] >> 24, 0, None).sum())
+    guess_days = int(min(work / slowest * 1.2, 40 * 366)) + 60
+    lo_day = lo_t // MINUTES_PER_DAY - 60
+    hi_day = hi_t // MINUTES_PER_DAY + guess_days
+
+    for _attempt in range(16):
+        idx = build_index(net.calendars, lo_day, hi_day)
+        cb = _pack_index(idx)
+        bounds = _ords(net.ncal, mom, cb)
+        dur = net.dur.copy()
+        done = np.flatnonzero(net.state == DONE)
+        if done.size:  # completed: a missing actual start or finish follows from the duration
+            a_s, a_f = bounds[6], bounds[7]
+            a_s[done] = np.where(a_s[done] == LOW, a_f[done] - dur[done], a_s[done])
+            a_f[done] = np.where(a_f[done] == LOW, a_s[done] + dur[done], a_f[done])
+            dur[done] = a_f[done] - a_s[done]
+        started = np.flatnonzero(net.state == STARTED)
+        if started.size:  # remaining work resumes no earlier than where the work got to
+            bounds[0, started] = np.maximum(
+                bounds[0, started], bounds[6, started] + net.done_work[started]
+            )
+        es = np.empty(big_n, np.int64)
+        ef = np.empty(big_n, np.int64)
+        rs = np.empty(big_n, np.int64)
+        _forward(net.inl, net.ncal, dur, net.state, bounds, honor, override, cb, es, ef, rs)
+        if cb[P_OOR]:
+            lo_day, hi_day = lo_day - 366, hi_day + 4 * (hi_day - lo_day)
+            continue
+        # the index must reach the latest early date; widening its end keeps the ordinals
+        totals = np.array([idx.total(c) for c in range(n_cal)], dtype=np.int64)
+        over = int((np.maximum(es, ef) - totals[net.ncal]).max(initial=-1)) + 1
+        if over > 0:
+            hi_day += int(over / slowest * 1.3) + 30
+            continue
+        pf = int(_latest_finish(ef, net.ncal, net.is_task, n_cal, cb)) if n else net.start
+        pf = max(pf, net.start)  # a project of milestones at its start finishes there
+        if plan.must_finish_by is not None:
+            pf = to_minutes(plan.must_finish_by)
+        pf_ord = np.array([idx.ordinal(c, pf) for c in range(n_cal)], np.int64)
+        ls = np.empty(big_n, np.int64)
+        lf = np.empty(big_n, np.int64)
+        ls_rep = np.empty(big_n, np.int64)
+        tf = np.empty(big_n, np.int64)
+        ff = np.empty(big_n, np.int64)
+        on = np.empty(big_n, np.bool_)
+        _backward(
+            net.inl, net.outl, net.ncal, dur, net.state, bounds, pf_ord, net.is_task, override,
+            cb, es, rs, ef, ls, lf, ls_rep, tf, ff, on,
+        )  # fmt: skip
+        if net.summaries.size:
+            _rollup_late(net.summaries, net.inl, net.ncal, cb, ls_rep, lf, tf, ff)
+        if cb[P_OOR]:
+            lo_day, hi_day = lo_day - 4 * (hi_day - lo_day), hi_day + 366
+            continue
+        pc = net.pc
+        ps_ord = np.array([idx.ordinal(c, net.start) for c in range(n_cal)], np.int64)
+        out, on_path = _outputs(
+            net.order, n, net.ncal, dur, net.state, ps_ord, es, ef, ls_rep, lf, tf, ff, on, cb
+        )
+        if cb[P_OOR]:  # late dates before the horizon (large negative float): widen, rerun
+            lo_day, hi_day = lo_day - 4 * (hi_day - lo_day), hi_day + 366
+            continue
+        dates = _results(plan, net, out, es, ff, dur, cb)
+        total_float = out[4]
+        return ScheduleResult(
+            task_id=np.asarray(plan.tasks.id),
+            early_start=dates[0],
+            early_finish=dates[1],
+            late_start=dates[2],
+            late_finish=dates[3],
+            start=dates[4],
+            finish=dates[5],
+            total_float=total_float,
+            free_float=out[5],
+            critical=total_float <= options.critical_threshold,
+            longest_path=on_path if options.longest_path else np.zeros(n, dtype=bool),
+            project_start=from_minutes(net.start),
+            project_finish=from_minutes(pf),
+            project_duration=int(pf_ord[pc] - ps_ord[pc]),
+        )
+    raise SchedulingError("the plan does not fit any calendar horizon (a calendar without work?)")
+
+
+def _results(plan: Plan, net: _Network, out: I64, es: I64, ff: I64, dur: I64, cb: I64) -> list[DT]:
+    """Date columns: actual dates where recorded, ALAP's late scheduled dates."""
+    early_start, early_finish, late_start, late_finish = out[0], out[1], out[2], out[3]
+    rows = out[6]  # rank of each task
+    state = net.state[rows]
+    if np.any(state == DONE) or np.any(state == STARTED):
+        # actual dates are shown as recorded, not re-derived from ordinals
+        act_s = _as_int(plan.tasks.column("actual_start"))
+        act_f = _as_int(plan.tasks.column("actual_finish"))
+        has_s = (act_s != NAT_INT) & ((state == STARTED) | (state == DONE))
+        has_f = (act_f != NAT_INT) & (state == DONE)
+        early_start = np.where(has_s, act_s, early_start)
+        early_finish = np.where(has_f, act_f, early_finish)
+        done = state == DONE
+        late_start = np.where(done, early_start, late_start)
+        late_finish = np.where(done, early_finish, late_finish)
+    start = early_start
+    finish = early_finish
+    # ALAP: P6's "zero free float" - as late as possible without delaying any successor
+    if plan.tasks.constraint_type is not None:
+        alap = np.flatnonzero(
+            (np.asarray(plan.tasks.constraint_type) == int(ConstraintType.ALAP)) & (state == NORMAL)
+        )
+        if alap.size:
+            start = early_start.copy()
+            finish = early_finish.copy()
+            nodes = rows[alap]
+            zero = dur[nodes] == 0
+            shifted = es.copy()
+            shifted[nodes] = es[nodes] + ff[nodes]
+            start[alap] = _moments(nodes, net.ncal, shifted, zero, cb)
+            shifted[nodes] += dur[nodes]
+            finish[alap] = _moments(nodes, net.ncal, shifted, np.ones(alap.size, bool), cb)
+    return [
+        a.view("M8[m]") for a in (early_start, early_finish, late_start, late_finish, start, finish)
+    ]
+
+
+# ----------------------------------------------------------------------------------------------
+# baselines and warm-up
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class BaselineVariance:
+    """Current minus baseline (positive = later / longer), in minutes; 0 where no baseline."""
+
+    start_variance: I64
+    finish_variance: I64
+    duration_variance: I64
+    has_baseline: npt.NDArray[np.bool_]
+
+
+def baseline_variance(
+    start: DT,
+    finish: DT,
+    duration: I64,
+    baseline_start: DT,
+    baseline_finish: DT,
+    baseline_duration: I64,
+    calendar: Calendar | None = None,
+) -> BaselineVariance:
+    """Start, finish and duration variance of the current schedule against a baseline.
+
+    With a ``calendar`` the date variances are in its working minutes (as MS Project's
+    *Start Variance*, shown in working days); without one, in elapsed minutes.
+    """
+    s, f = _as_int(start), _as_int(finish)
+    bs, bf = _as_int(baseline_start), _as_int(baseline_finish)
+    has = (bs != NAT_INT) & (bf != NAT_INT) & (s != NAT_INT) & (f != NAT_INT)
+    if calendar is None or not np.any(has):
+        sv = np.where(has, s - bs, 0)
+        fv = np.where(has, f - bf, 0)
+    else:
+        pts = np.concatenate([s[has], f[has], bs[has], bf[has]])
+        idx = build_index(
+            [calendar], int(pts.min()) // MINUTES_PER_DAY - 1, int(pts.max()) // MINUTES_PER_DAY + 1
+        )
+        sv = np.zeros(s.shape, np.int64)
+        fv = np.zeros(s.shape, np.int64)
+        sv[has] = idx.ordinal(0, s[has]) - idx.ordinal(0, bs[has])
+        fv[has] = idx.ordinal(0, f[has]) - idx.ordinal(0, bf[has])
+    dv = np.where(has, np.asarray(duration, np.int64) - np.asarray(baseline_duration, np.int64), 0)
+    return BaselineVariance(sv.astype(np.int64), fv.astype(np.int64), dv.astype(np.int64), has)
+
+
+def warm_up() -> None:
+    """Compile (or load from cache) every kernel on a tiny plan, so timings exclude it."""
+    from pmo.engine.plan import Link, Task
+
+    cals: Sequence[Calendar] = (Calendar.standard(), Calendar.every_day())
+    tasks = [
+        Task("s", duration=0, parent=None),
+        Task("a", duration=480, parent="g"),
+        Task("b", duration=960, calendar="every-day", parent="g"),
+        Task("g"),
+        Task("c", duration=480, constraint_type=ConstraintType.SNLT,
+             constraint_date=datetime(2026, 1, 5) + timedelta(days=1)),
+        Task("d", duration=480, constraint_type=ConstraintType.ALAP),
+    ]  # fmt: skip
+    links = [Link("s", "a"), Link("a", "b", lag=60), Link("g", "c"), Link("s", "c", lag=-30)]
+    plan = Plan.from_records(tasks, links, cals, datetime(2026, 1, 5))
+    schedule(plan)
+    schedule(plan, ScheduleOptions(progress_mode=ProgressMode.PROGRESS_OVERRIDE))
