@@ -50,6 +50,8 @@ FS, SS, FF, SF = 0, 1, 2, 3
 
 #: ``engine="auto"`` uses the exact engine up to this many tasks to level.
 AUTO_EXACT_MAX_TASKS = 300
+#: time kept back from the heuristic's limit per task, for :func:`explain`
+EXPLAIN_SECONDS_PER_TASK = 7e-5
 
 
 def _as_i64(values: object, shape: tuple[int, ...] | None = None) -> I64:
@@ -65,13 +67,13 @@ class LevelProblem:
 
     ``links`` is an (m, 2) array of (predecessor, successor) with ``link_types`` (0=FS, 1=SS,
     2=FF, 3=SF, default FS) and ``lags`` (default 0). ``release`` is the earliest start of each
-    task (default 0: period 0 is the status date). ``fixed_start`` pins a task (-1 = free):
-    fixed tasks keep their start, may start before 0 and occupy capacity; a period overloaded by
-    fixed tasks alone is not a levelling error. ``deadline`` is a latest finish (-1 = none),
-    hard where ``deadline_hard`` (the exact engine enforces it; the heuristic reports a miss),
-    otherwise soft (minimised as tardiness). ``capacity`` is the per-period capacity of each
-    resource; ``capacity_profile`` (R, H) overrides it in periods 0..H-1 and ``capacity``
-    applies from H on. ``priority`` (higher = more important) breaks ties.
+    task (default 0: period 0 is the status date). Tasks where ``fixed`` is true keep their
+    ``fixed_start`` (started, complete or "must start on"; may be before 0) and occupy
+    capacity; a period overloaded by fixed tasks alone is not a levelling error. ``deadline``
+    is a latest finish (-1 = none), hard where ``deadline_hard`` (the exact engine enforces it;
+    the heuristic reports a miss), otherwise soft (minimised as tardiness). ``capacity`` is the
+    per-period capacity of each resource; ``capacity_profile`` (R, H) overrides it in periods
+    0..H-1 and ``capacity`` applies from H on. ``priority`` (higher = more important) breaks ties.
     """
 
     durations: I64
@@ -81,6 +83,7 @@ class LevelProblem:
     link_types: I64 | None = None
     lags: I64 | None = None
     release: I64 | None = None
+    fixed: npt.NDArray[np.bool_] | None = None
     fixed_start: I64 | None = None
     deadline: I64 | None = None
     deadline_hard: npt.NDArray[np.bool_] | None = None
@@ -215,7 +218,8 @@ class _Norm:
     lags: I64
     dist: I64  # minimum start-to-start distance of each link
     release: I64
-    fixed: I64
+    fixed: I64  # start of fixed tasks (0 for free ones)
+    free: npt.NDArray[np.bool_]
     deadline: I64
     hard: npt.NDArray[np.bool_]
     priority: I64
@@ -253,7 +257,15 @@ def _normalise(p: LevelProblem) -> _Norm:
     types = opt("link_types", p.link_types, FS, (m,))
     lags = opt("lags", p.lags, 0, (m,))
     release = opt("release", p.release, 0, (n,))
-    fixed = opt("fixed_start", p.fixed_start, -1, (n,))
+    fixed = opt("fixed_start", p.fixed_start, 0, (n,))
+    is_fixed = (
+        np.zeros(n, np.bool_) if p.fixed is None else np.asarray(p.fixed, np.bool_).reshape(-1)
+    )
+    if is_fixed.shape != (n,):
+        raise ValidationFailed.field("fixed", f"expected shape ({n},)")
+    if is_fixed.any() and p.fixed_start is None:
+        raise ValidationFailed.field("fixed_start", "fixed tasks need their start")
+    fixed = np.where(is_fixed, fixed, 0).astype(np.int64)
     deadline = opt("deadline", p.deadline, -1, (n,))
     priority = opt("priority", p.priority, 0, (n,))
     hard = (
@@ -281,7 +293,7 @@ def _normalise(p: LevelProblem) -> _Norm:
         bad(("capacity_profile",), "negative capacity")
     for j, res in zip(*np.nonzero(dem < 0), strict=True):
         bad(("demands", int(j), int(res)), "negative demand")
-    free = fixed < 0
+    free = ~is_fixed
     for j, res in zip(*np.nonzero((dem > cap[None, :]) & free[:, None]), strict=True):
         bad(
             ("demands", int(j), int(res)),
@@ -310,7 +322,8 @@ def _normalise(p: LevelProblem) -> _Norm:
         ),
     ).astype(np.int64)
     return _Norm(
-        n, r, dur, dem, cap, links, types, lags, dist, release, fixed, deadline, hard, priority,
+        n, r, dur, dem, cap, links, types, lags, dist, release, fixed, free, deadline, hard,
+        priority,
         profile,
     )  # fmt: skip
 
@@ -373,7 +386,7 @@ def prepare(problem: LevelProblem) -> Prepared:
     nm = _normalise(problem)
     n, r = nm.n, nm.r
     topo = _topological_order(n, nm.links, problem.names)
-    free = nm.fixed < 0
+    free = nm.free
     pa, pb, dist = nm.links[:, 0], nm.links[:, 1], nm.dist
 
     # early starts over the whole graph (fixed tasks pinned)
@@ -467,6 +480,7 @@ def prepare(problem: LevelProblem) -> Prepared:
         soft_deadline=soft_dl,
         hard_deadline=hard_dl,
         fixed_end=fixed_end,
+        inv_cap=np.where(nm.cap > 0, 1.0 / np.maximum(nm.cap, 1), 0.0).astype(np.float64),
     )
     lower = max(cpm_bound, _energy_bound(nm, free, early))
     return Prepared(nm, topo, early, arrays, cpm_bound, lower)
@@ -523,12 +537,11 @@ def check_schedule(problem: LevelProblem, starts: npt.ArrayLike, *, limit: int =
     s = np.asarray(starts)
     if s.shape != (nm.n,):
         return [f"expected {nm.n} starts, got shape {s.shape}"]
-    if not np.issubdtype(s.dtype, np.integer):
-        if not np.all(np.equal(np.mod(s, 1), 0)):
-            return ["starts must be whole periods"]
+    if not np.issubdtype(s.dtype, np.integer) and not np.all(np.equal(np.mod(s, 1), 0)):
+        return ["starts must be whole periods"]
     s = s.astype(np.int64)
     out: list[str] = []
-    free = nm.fixed < 0
+    free = nm.free
     f = s + nm.dur
     for j in np.flatnonzero(~free & (s != nm.fixed)).tolist():
         out.append(f"{name(j)}: fixed at {int(nm.fixed[j])} but starts at {int(s[j])}")
@@ -570,9 +583,7 @@ def check_schedule(problem: LevelProblem, starts: npt.ArrayLike, *, limit: int =
         over[: -lo if lo < 0 else 0] = False
         for t, res in zip(*np.nonzero(over), strict=True):
             rn = problem.resource_names[res] if problem.resource_names else f"resource {res}"
-            out.append(
-                f"{rn}: period {int(t) + lo} uses {int(use[t, res])} of {int(cap[t, res])}"
-            )
+            out.append(f"{rn}: period {int(t) + lo} uses {int(use[t, res])} of {int(cap[t, res])}")
     if len(out) > limit:
         out = [*out[:limit], f"... and {len(out) - limit} more"]
     return out
@@ -593,7 +604,7 @@ def explain(prep: Prepared, starts: I64) -> tuple[TaskMove, ...]:
         return ()
     in_ptr, in_src, in_dist = _csr(n, nm.links[:, 1], nm.links[:, 0], nm.dist)
     # usage per period for the holders lookup
-    lo = int(min(0, starts.min()))
+    lo = min(0, int(starts.min()))
     size = int(max(int(f.max()), 0)) - lo + 1
     diff = np.zeros((size + 1, r), np.int64)
     busy = nm.dur > 0
@@ -653,7 +664,7 @@ def explain(prep: Prepared, starts: I64) -> tuple[TaskMove, ...]:
 
 def _late(nm: _Norm, starts: I64) -> tuple[tuple[int, int, int, bool], ...]:
     f = starts + nm.dur
-    idx = np.flatnonzero((nm.deadline >= 0) & (f > nm.deadline) & (nm.fixed < 0))
+    idx = np.flatnonzero((nm.deadline >= 0) & (f > nm.deadline) & nm.free)
     return tuple((int(j), int(nm.deadline[j]), int(f[j]), bool(nm.hard[j])) for j in idx)
 
 
@@ -679,10 +690,12 @@ def level(problem: LevelProblem, options: LevelOptions | None = None) -> LevelRe
     rng = np.random.default_rng(opts.seed)
 
     if engine == "heuristic":
+        # the time limit covers everything: keep a reserve for explaining the moves
+        left = opts.time_limit - (time.perf_counter() - t0) - EXPLAIN_SECONDS_PER_TASK * n_free
         h = run_heuristic(
             prep.arrays,
             schedules=opts.schedules,
-            time_limit=opts.time_limit,
+            time_limit=max(0.0, left),
             rng=rng,
             lower_bound=prep.lower_bound,
         )

@@ -44,7 +44,13 @@ I64 = npt.NDArray[np.int64]
 #: share of the time limit given to the heuristic warm start
 WARM_START_SHARE = 0.2
 #: schedules budget of the warm start
-WARM_START_SCHEDULES = 50_000
+WARM_START_SCHEDULES = 5_000
+#: CP-SAT parameters on top of the defaults (see docs/levelling.md for why)
+CP_SAT_PARAMETERS: dict[str, object] = {}
+#: add a "smallest start first" decision strategy (used by the fixed-search worker)
+START_TIME_BRANCHING = False
+#: add the redundant no_overlap cliques
+DISJUNCTIVE_CLIQUES = True
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,43 @@ def _tails(prep: Prepared) -> I64:
     return tail
 
 
+def disjunctive_cliques(
+    dem: I64, cap: I64, tasks: list[int], *, max_cliques: int, min_size: int = 3
+) -> list[list[int]]:
+    """A greedy cover of the incompatibility graph (two tasks are incompatible when their
+    demands on some resource exceed its capacity together, so they can never overlap) by
+    cliques; each clique becomes a redundant ``no_overlap``, whose edge-finding and
+    not-first/not-last reasoning (Vilím 2004; Baptiste, Le Pape & Nuijten 2001) is much
+    stronger than cumulative time-tabling on tightly constrained plans."""
+    if len(tasks) < min_size:
+        return []
+    d = dem[tasks]  # (k, R)
+    incompatible = np.any(d[:, None, :] + d[None, :, :] > cap[None, None, :], axis=2)
+    np.fill_diagonal(incompatible, False)
+    uncovered = incompatible.copy()
+    degree = incompatible.sum(axis=1)
+    cliques: list[list[int]] = []
+    while len(cliques) < max_cliques and uncovered.any():
+        # seed with the uncovered edge of the highest-degree vertex
+        u = int(np.argmax(np.where(uncovered.any(axis=1), degree, -1)))
+        members = [u]
+        cand = incompatible[u].copy()
+        # prefer vertices with uncovered edges to the clique, then high degree
+        while cand.any():
+            score = np.where(cand, degree + 1000 * uncovered[members].any(axis=0), -1)
+            v = int(np.argmax(score))
+            members.append(v)
+            cand &= incompatible[v]
+        if len(members) < min_size:
+            uncovered[members[0], members[1:]] = False
+            uncovered[members[1:], members[0]] = False
+            continue
+        idx = np.array(members)
+        uncovered[np.ix_(idx, idx)] = False
+        cliques.append([tasks[i] for i in members])
+    return cliques
+
+
 def solve_exact(
     prep: Prepared, opts: LevelOptions, rng: np.random.Generator, *, deadline: float
 ) -> ExactOutcome:
@@ -80,7 +123,9 @@ def solve_exact(
     nm = prep.norm
     n = nm.n
     free = a.free
-    secondary = bool(np.any(a.soft_deadline < NO_BOUND) or np.ptp(a.weight) > 0)
+    secondary = bool(
+        np.any(a.soft_deadline < NO_BOUND) or (a.weight.size > 0 and np.ptp(a.weight) > 0)
+    )
 
     # 1. heuristic warm start
     remaining = deadline - time.perf_counter()
@@ -134,9 +179,11 @@ def solve_exact(
             model.add(makespan >= start[j] + int(nm.dur[j]))
 
     # resources: cumulative at the peak capacity, with blocks for lower-capacity periods
+    peaks: list[int] = []
     for r in range(nm.r):
         users = [j for j in intervals if nm.dem[j, r] > 0]
         if not users:
+            peaks.append(int(nm.cap[r]))
             continue
         col = a.avail0[:ub, r]
         peak = int(max(int(nm.cap[r]), int(col.max(initial=0))))
@@ -155,20 +202,24 @@ def solve_exact(
             else:
                 t += 1
         model.add_cumulative(ivs, dems, peak)
-        # redundant disjunctive clique: no two of these fit together on r
-        order = sorted(users, key=lambda j: -int(nm.dem[j, r]))
-        size = 1
-        while size < len(order) and (
-            int(nm.dem[order[size - 1], r]) + int(nm.dem[order[size], r]) > peak
+        peaks.append(peak)
+
+    # redundant disjunctive cliques
+    if DISJUNCTIVE_CLIQUES and len(intervals) <= 1000 and nm.r:
+        peak_arr = np.array(peaks, np.int64) if peaks else nm.cap
+        for clique in disjunctive_cliques(
+            nm.dem, peak_arr, list(intervals), max_cliques=2 * len(intervals)
         ):
-            size += 1
-        if size >= 2:
-            model.add_no_overlap([intervals[j] for j in order[:size]])
+            model.add_no_overlap([intervals[j] for j in clique])
 
     for j, v in start.items():
         model.add_hint(v, int(heur_starts[j]))
     model.add_hint(makespan, int(h.makespan))
     model.minimize(makespan)
+    if START_TIME_BRANCHING:
+        model.add_decision_strategy(
+            list(start.values()), cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
+        )
 
     solver = cp_model.CpSolver()
     p = solver.parameters
@@ -176,6 +227,11 @@ def solve_exact(
     p.random_seed = int(opts.seed)
     p.log_search_progress = bool(opts.log)
     p.max_time_in_seconds = max(0.01, deadline - time.perf_counter())
+    for key, value in CP_SAT_PARAMETERS.items():
+        if isinstance(value, list):
+            getattr(p, key).extend(value)
+        else:
+            setattr(p, key, value)
     status = solver.solve(model)
     schedules = h.schedules
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -83,6 +84,7 @@ class SchedulingArrays:
     soft_deadline: I64  # (n,) finish deadlines counted as tardiness (NO_BOUND if none)
     hard_deadline: I64  # (n,) finish deadlines that must hold (NO_BOUND if none)
     fixed_end: int  # latest finish of a fixed task (0 if none)
+    inv_cap: F64  # (R,) 1 / base capacity (0 where the capacity is 0), for utilisation
 
     @property
     def horizon(self) -> int:
@@ -440,7 +442,9 @@ def _decode(
 
 
 @numba.njit(cache=True)
-def _crossover(mother: I64, father: I64, q1: int, q2: int, child: I64, seen: npt.NDArray[np.bool_]) -> None:
+def _crossover(
+    mother: I64, father: I64, q1: int, q2: int, child: I64, seen: npt.NDArray[np.bool_]
+) -> None:
     """Hartmann's (1998) two-point crossover: positions [0, q1) from the mother, [q1, q2) the
     father's activities in his order that are not yet taken, the rest in the mother's order.
     Children of precedence-feasible lists are precedence-feasible."""
@@ -469,6 +473,78 @@ def _crossover(mother: I64, father: I64, q1: int, q2: int, child: I64, seen: npt
 
 
 @numba.njit(cache=True)
+def _peak_crossover(
+    rng: np.random.Generator,
+    mother: I64,
+    m_starts: I64,
+    father: I64,
+    dur: I64,
+    req_ptr: I64,
+    req_res: I64,
+    req_amt: I64,
+    inv_cap: F64,
+    order_free: I64,
+    pred_ptr: I64,
+    succ_ptr: I64,
+    succ_idx: I64,
+    key: F64,
+    util: F64,
+    child: I64,
+) -> None:
+    """Peak crossover after Valls, Ballestín & Quintanilla (2008, "A hybrid genetic algorithm
+    for the RCPSP", EJOR 185:495-508): find the window of the mother's schedule with the
+    highest resource utilisation (a well-packed part) and keep the activities that start in it
+    in the mother's order, as one block between the activities that start before it and those
+    that start after it, both in the father's order. A precedence-respecting order of these
+    keys is the child."""
+    m = mother.shape[0]
+    end = 0
+    for k in range(m):
+        j = mother[k]
+        f = m_starts[j] + dur[j]
+        if f > end:
+            end = f
+    if end <= 1:
+        for k in range(m):
+            child[k] = mother[k]
+        return
+    for t in range(end):
+        util[t] = 0.0
+    for k in range(m):
+        j = mother[k]
+        for tau in range(max(0, m_starts[j]), m_starts[j] + dur[j]):
+            for q in range(req_ptr[j], req_ptr[j + 1]):
+                util[tau] += req_amt[q] * inv_cap[req_res[q]]
+    width = 1 + int(rng.integers(max(1, end // 8), max(2, end // 3)))
+    if width > end:
+        width = end
+    acc = 0.0
+    for t in range(width):
+        acc += util[t]
+    best = acc
+    lo = 0
+    for t in range(width, end):
+        acc += util[t] - util[t - width]
+        if acc > best or (acc == best and rng.random() < 0.5):
+            best = acc
+            lo = t - width + 1
+    hi = lo + width
+    for k in range(m):
+        j = father[k]
+        s = m_starts[j]
+        if s < lo:
+            key[j] = k
+        elif s >= hi:
+            key[j] = 2 * m + k
+    for k in range(m):
+        j = mother[k]
+        s = m_starts[j]
+        if lo <= s < hi:
+            key[j] = m + k
+    topo_by_key(key, order_free, pred_ptr, succ_ptr, succ_idx, child)
+
+
+@numba.njit(cache=True)
 def _mutate(rng: np.random.Generator, lst: I64, p: float, succ_ptr: I64, succ_idx: I64) -> None:
     """Swap neighbours with probability ``p`` unless the first directly precedes the second
     (adjacent activities can only be related by a direct arc), Hartmann (1998)."""
@@ -488,13 +564,63 @@ def _mutate(rng: np.random.Generator, lst: I64, p: float, succ_ptr: I64, succ_id
 
 
 @numba.njit(cache=True)
+def _shift(
+    rng: np.random.Generator,
+    lst: I64,
+    p: float,
+    pred_ptr: I64,
+    pred_idx: I64,
+    succ_ptr: I64,
+    succ_idx: I64,
+    pos: I64,
+) -> None:
+    """Shift mutation (Boctor 1996; Kolisch & Hartmann 2006): with probability ``p`` per
+    activity, move it to a random position after its last predecessor and before its first
+    successor in the list, which keeps the list precedence-feasible."""
+    m = lst.shape[0]
+    for k in range(m):
+        pos[lst[k]] = k
+    for _ in range(m):
+        if rng.random() >= p:
+            continue
+        k = int(rng.integers(0, m))
+        j = lst[k]
+        lo = 0
+        for a in range(pred_ptr[j], pred_ptr[j + 1]):
+            q = pos[pred_idx[a]] + 1
+            if q > lo:
+                lo = q
+        hi = m - 1
+        for a in range(succ_ptr[j], succ_ptr[j + 1]):
+            q = pos[succ_idx[a]] - 1
+            if q < hi:
+                hi = q
+        if hi <= lo:
+            continue
+        t = lo + rng.integers(0, hi - lo + 1)
+        if t > k:
+            for q in range(k, t):
+                lst[q] = lst[q + 1]
+                pos[lst[q]] = q
+        else:
+            for q in range(k, t, -1):
+                lst[q] = lst[q - 1]
+                pos[lst[q]] = q
+        lst[t] = j
+        pos[j] = t
+
+
+@numba.njit(cache=True)
 def ga_generation(
     rng: np.random.Generator,
     pop: I64,
     fit: F64,
     pop_starts: I64,
     n_children: int,
+    budget: int,
     p_mut: float,
+    p_shift: float,
+    p_peak: float,
     rounds: int,
     dur: I64,
     free: npt.NDArray[np.bool_],
@@ -516,10 +642,12 @@ def ga_generation(
     soft_deadline: I64,
     hard_deadline: I64,
     fixed_end: int,
+    inv_cap: F64,
 ) -> int:
     """One generation of the activity-list GA (Hartmann 1998) with justified children: pick
     parents by binary tournament, cross, mutate, decode; then keep the best ``pop.shape[0]``
-    distinct individuals of parents and children. Returns the schedules generated."""
+    distinct individuals of parents and children; makes no child once ``budget`` schedules
+    could be exceeded. Returns the schedules generated."""
     size, m = pop.shape
     n = dur.shape[0]
     horizon = avail0.shape[0]
@@ -528,8 +656,14 @@ def ga_generation(
     kid_starts = np.empty((n_children, n), np.int64)
     avail = np.empty_like(avail0)
     seen = np.zeros(n, np.bool_)
+    key = np.zeros(n, np.float64)
+    util = np.zeros(horizon, np.float64)
+    posbuf = np.zeros(n, np.int64)
     generated = 0
+    made = 0
     for c in range(0, n_children, 2):
+        if generated + 2 * (1 + 2 * rounds) > budget:
+            break
         a1 = rng.integers(0, size)
         a2 = rng.integers(0, size)
         mother = a1 if fit[a1] <= fit[a2] else a2
@@ -544,13 +678,19 @@ def ga_generation(
             if c + side >= n_children:
                 break
             child = kids[c + side]
-            if side == 0:
-                _crossover(pop[mother], pop[father], q1, q2, child, seen)
+            mo, fa = (mother, father) if side == 0 else (father, mother)
+            if rng.random() < p_peak:
+                _peak_crossover(
+                    rng, pop[mo], pop_starts[mo], pop[fa], dur, req_ptr, req_res, req_amt,
+                    inv_cap, order_free, pred_ptr, succ_ptr, succ_idx, key, util, child,
+                )  # fmt: skip
             else:
-                _crossover(pop[father], pop[mother], q1, q2, child, seen)
+                _crossover(pop[mo], pop[fa], q1, q2, child, seen)
             _mutate(rng, child, p_mut, succ_ptr, succ_idx)
+            if p_shift > 0:
+                _shift(rng, child, p_shift, pred_ptr, pred_idx, succ_ptr, succ_idx, posbuf)
             st = kid_starts[c + side]
-            mk, g = _decode(
+            _mk, g = _decode(
                 child, st, start0, rounds, dur, release, latest, pred_ptr, pred_idx, pred_dist,
                 succ_ptr, succ_idx, succ_dist, req_ptr, req_res, req_amt, avail0, avail,
                 order_free, fixed_end,
@@ -559,11 +699,12 @@ def ga_generation(
             kid_fit[c + side] = fitness(
                 st, dur, free, weight, soft_deadline, hard_deadline, fixed_end, horizon
             )
+            made += 1
     # elitist survival over parents + children, dropping exact duplicates of a schedule
-    total = size + n_children
+    total = size + made
     allfit = np.empty(total, np.float64)
     allfit[:size] = fit
-    allfit[size:] = kid_fit
+    allfit[size:] = kid_fit[:made]
     rank = np.argsort(allfit, kind="mergesort")
     new_pop = np.empty_like(pop)
     new_fit = np.empty_like(fit)
@@ -631,7 +772,7 @@ def decode_population(
     horizon = avail0.shape[0]
     for p in range(pop.shape[0]):
         st = pop_starts[p]
-        mk, g = _decode(
+        _mk, g = _decode(
             pop[p], st, start0, rounds, dur, release, latest, pred_ptr, pred_idx, pred_dist,
             succ_ptr, succ_idx, succ_dist, req_ptr, req_res, req_amt, avail0, avail,
             order_free, fixed_end,
@@ -694,11 +835,16 @@ def total_successors(order_free: I64, n: int, succ_ptr: I64, succ_idx: I64) -> I
 # ---------------------------------------------------------------------------------------------
 
 
-def _kernel_args(a: SchedulingArrays) -> tuple[object, ...]:
+def _kernel_args(a: SchedulingArrays) -> tuple[Any, ...]:
     return (
         a.dur, a.release, a.latest, a.pred_ptr, a.pred_idx, a.pred_dist,
         a.succ_ptr, a.succ_idx, a.succ_dist, a.req_ptr, a.req_res, a.req_amt, a.avail0,
     )  # fmt: skip
+
+
+# the kernels take long positional lists, passed with * below, which mypy cannot count
+_decode_pop: Any = decode_population
+_ga_gen: Any = ga_generation
 
 
 def rule_keys(a: SchedulingArrays) -> list[F64]:
@@ -713,7 +859,7 @@ def rule_keys(a: SchedulingArrays) -> list[F64]:
     src = np.repeat(np.arange(n), np.diff(a.succ_ptr))
     np.add.at(grpw, src, a.dur[a.succ_idx])
     keys.append(-grpw)
-    if np.ptp(a.weight) > 0:
+    if a.weight.size and np.ptp(a.weight) > 0:
         span = float(lft.max() - lft.min() + 1)
         keys.append(lft - a.weight * span)
     return keys
@@ -728,6 +874,13 @@ def run_heuristic(
     lower_bound: int = 0,
     population: int | None = None,
     p_mut: float = 0.05,
+    rounds: int | None = None,
+    restart_after: int = 25,
+    spread_share: float = 1.0,
+    p_peak: float = 0.5,
+    phase2_at: float = 1.0,
+    p_neighbour: float = 0.15,
+    p_shift: float = 0.02,
 ) -> HeuristicOutcome:
     """Level with priority rules, sampling, justification and the activity-list GA, within
     ``schedules`` generated schedules and ``time_limit`` seconds; stops at ``lower_bound``."""
@@ -739,9 +892,10 @@ def run_heuristic(
     args = _kernel_args(a)
     rest = (a.order_free, a.weight, a.soft_deadline, a.hard_deadline, a.fixed_end)
     # large plans: a schedule costs milliseconds; justify less eagerly
-    rounds = 8 if m <= 2000 else 2
+    if rounds is None:
+        rounds = 1 if m <= 2000 else 2
     if population is None:
-        population = 40 if m <= 2000 else 8
+        population = 80 if m <= 2000 else 8
     keys = rule_keys(a)
     lists = [
         np.ascontiguousarray(
@@ -749,7 +903,7 @@ def run_heuristic(
         )
         for k in keys
     ]
-    spread = float(max(1, np.ptp(a.lft[a.free]))) * 0.5 if m else 1.0
+    spread = max(1.0, float(np.ptp(a.lft[a.free]))) * spread_share
     extra = max(0, population - len(lists))
     if extra:
         sampled = sample_lists(
@@ -770,29 +924,66 @@ def run_heuristic(
             best_fit = float(fit[i])
             best = pop_starts[i].copy()
 
-    # decode one by one so that a tight time limit on a huge plan still returns the rule schedules
+    # decode one by one so that a tight time limit on a huge plan still returns the rule
+    # schedules; never start a step that would end past the time limit (anytime behaviour)
+    step = 0.0
     for p in range(pop.shape[0]):
-        generated += decode_population(
+        t1 = time.perf_counter()
+        generated += _decode_pop(
             pop[p : p + 1], fit[p : p + 1], pop_starts[p : p + 1], rounds,
             a.dur, a.free, a.start0, *args[1:], *rest,
         )  # fmt: skip
-        if p >= len(keys) - 1 and time.perf_counter() - t0 > time_limit:
+        now = time.perf_counter()
+        step = max(step, now - t1)
+        if p + 1 < pop.shape[0] and (
+            now + step - t0 > time_limit or generated + 1 + 2 * rounds > schedules
+        ):
             pop, fit, pop_starts = pop[: p + 1], fit[: p + 1], pop_starts[: p + 1]
             break
     remember()
     children = max(2, pop.shape[0])
     stale = 0
-    while generated < schedules and time.perf_counter() - t0 < time_limit:
+    phase2 = phase2_at >= 1.0
+    gen_time = 0.0
+    while generated < schedules and time.perf_counter() + gen_time - t0 < time_limit:
         if _makespan_of(best_fit) <= lower_bound:
             break
+        t1 = time.perf_counter()
         before = best_fit
-        generated += ga_generation(
-            rng, pop, fit, pop_starts, children, p_mut, rounds,
-            a.dur, a.free, a.start0, *args[1:], *rest,
+        left = schedules - generated
+        if left < 2 * (1 + 2 * rounds):
+            break
+        generated += _ga_gen(
+            rng, pop, fit, pop_starts, children, left, p_mut, p_shift, p_peak, rounds,
+            a.dur, a.free, a.start0, *args[1:], *rest, a.inv_cap,
         )  # fmt: skip
         remember()
+        gen_time = time.perf_counter() - t1
         stale = stale + 1 if best_fit >= before else 0
-        if stale >= 25 and pop.shape[0] > 4:
+        if (
+            not phase2
+            and generated >= phase2_at * schedules
+            and pop.shape[0] > 2
+            and generated + pop.shape[0] * (1 + 2 * rounds) <= schedules
+        ):
+            # second phase of Valls et al. (2008): evolve a population of neighbours of the best
+            phase2 = True
+            top = int(np.argmin(fit))
+            pop[:] = pop[top]
+            fit[0], pop_starts[0] = fit[top], pop_starts[top]
+            for i in range(1, pop.shape[0]):
+                _mutate(rng, pop[i], p_neighbour, a.succ_ptr, a.succ_idx)
+            generated += _decode_pop(
+                pop[1:], fit[1:], pop_starts[1:], rounds,
+                a.dur, a.free, a.start0, *args[1:], *rest,
+            )  # fmt: skip
+            remember()
+            stale = 0
+        elif (
+            stale >= restart_after
+            and pop.shape[0] > 4
+            and generated + pop.shape[0] * (1 + 2 * rounds) <= schedules
+        ):
             # restart the worse half from fresh samples around the best list (diversity)
             half = pop.shape[0] // 2
             fresh = sample_lists(
@@ -800,14 +991,14 @@ def run_heuristic(
                 a.order_free, a.pred_ptr, a.succ_ptr, a.succ_idx,
             )  # fmt: skip
             pop[half:] = fresh
-            generated += decode_population(
+            generated += _decode_pop(
                 pop[half:], fit[half:], pop_starts[half:], rounds,
                 a.dur, a.free, a.start0, *args[1:], *rest,
             )  # fmt: skip
             order = np.argsort(fit, kind="mergesort")
             pop[:], fit[:], pop_starts[:] = pop[order], fit[order], pop_starts[order]
             stale = 0
-    makespan = int(max(a.fixed_end, (best + a.dur)[a.free].max()))
+    makespan = max(int(a.fixed_end), int((best + a.dur)[a.free].max()))
     return HeuristicOutcome(best, makespan, generated, time.perf_counter() - t0)
 
 

@@ -55,7 +55,9 @@ def read_sm(path: str | Path) -> PsplibInstance:
 def parse_sm(text: str, name: str = "instance") -> PsplibInstance:
     lines = text.splitlines()
 
-    def fail(message: str, line_no: int | None = None, column: str | None = None) -> FileFormatError:
+    def fail(
+        message: str, line_no: int | None = None, column: str | None = None
+    ) -> FileFormatError:
         return FileFormatError(message, FileLocation(name, line=line_no, column=column))
 
     def find(prefix: str) -> int:

@@ -1,0 +1,413 @@
+"""``pmo level`` and ``pmo bench psplib``: resource levelling of plan files, no database.
+
+::
+
+    pmo level FILE.sm [--time-limit SECONDS] [--engine exact|heuristic|auto] [--format json|table]
+    pmo bench psplib DIR [--time-limit SECONDS] [--engine ...] [--schedules N] [--every K]
+                         [--format csv|table]
+
+``pmo level`` reads a PSPLIB single-mode instance (``.sm``) and prints the levelled schedule;
+with ``--format json`` exactly ``{"makespan", "lower_bound", "optimal", "engine", "seconds",
+"starts": {"<job number>": <start period>}}`` with the job numbers of the file.
+
+``pmo bench psplib`` levels every instance under DIR (not the solution files ``j30opt.sm``,
+``j60hrs.sm``, ``j60lb.sm``, nor anything that does not parse as an instance), checks every
+schedule independently (links and per-period capacity), compares it with ``bounds.csv``
+(looked for in DIR and its parents) and prints, per instance and in total, the makespan, the
+lower bound, the gap to the best known makespan, the deviation from the critical-path bound
+and the time. The exit status is 1 if any schedule is infeasible.
+
+Nothing here imports Django; the engine (numpy, numba, OR-Tools) is imported when a command
+runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pmo.commands import err_console, fail, run_reporting_errors
+from pmo.errors import FileFormatError, UnsupportedFormat
+
+if TYPE_CHECKING:
+    from pmo.engine.level import LevelOptions, LevelProblem, LevelResult
+    from pmo.interop.psplib import PsplibInstance
+
+#: PSPLIB files in the instance folders that hold solutions or bounds, not instances.
+NOT_INSTANCES = frozenset({"j30opt.sm", "j30hrs.sm", "j60hrs.sm", "j60lb.sm", "j120hrs.sm"})
+
+LEVEL_JSON_KEYS = ("makespan", "lower_bound", "optimal", "engine", "seconds", "starts")
+
+
+class EngineChoice(StrEnum):
+    EXACT = "exact"
+    HEURISTIC = "heuristic"
+    AUTO = "auto"
+
+
+class LevelFormat(StrEnum):
+    JSON = "json"
+    TABLE = "table"
+
+
+class BenchFormat(StrEnum):
+    CSV = "csv"
+    TABLE = "table"
+
+
+def _problem(inst: PsplibInstance) -> LevelProblem:
+    from pmo.engine.level import LevelProblem
+
+    return LevelProblem.from_successors(
+        inst.durations,
+        inst.successors,
+        inst.demands,
+        inst.capacities,
+        names=[f"job {j + 1}" for j in range(inst.n_jobs)],
+    )
+
+
+def _read(path: Path) -> PsplibInstance:
+    if path.suffix.lower() != ".sm":
+        raise UnsupportedFormat(
+            "only PSPLIB single-mode files (.sm) can be levelled for now; pmo plan files "
+            "(.json) carry no resource assignments yet and come with the interop issue"
+        )
+    if not path.is_file():
+        raise FileFormatError(f"no such file: {path}")
+    from pmo.interop.psplib import read_sm
+
+    return read_sm(path)
+
+
+def _options(engine: EngineChoice, time_limit: float, schedules: int, seed: int) -> LevelOptions:
+    from pmo.engine.level import LevelOptions
+
+    return LevelOptions(engine=engine.value, time_limit=time_limit, schedules=schedules, seed=seed)
+
+
+def level_command(
+    file: Annotated[Path, typer.Argument(help="A PSPLIB .sm instance.")],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.01, help="Seconds for the solver.")
+    ] = 10.0,
+    engine: Annotated[EngineChoice, typer.Option(help="Levelling engine.")] = EngineChoice.AUTO,
+    output_format: Annotated[
+        LevelFormat, typer.Option("--format", help="json or a readable table.")
+    ] = LevelFormat.TABLE,
+    schedules: Annotated[
+        int, typer.Option(min=1, help="Schedules budget of the heuristic.")
+    ] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Level a plan file: start periods within resource capacities, shortest makespan."""
+
+    def run() -> None:
+        inst = _read(file)
+        from pmo.engine.level import level
+
+        problem = _problem(inst)
+        result = level(problem, _options(engine, time_limit, schedules, seed))
+        if output_format is LevelFormat.JSON:
+            sys.stdout.write(json.dumps(level_json(result)) + "\n")
+        else:
+            _print_level(problem, result)
+
+    run_reporting_errors(run)
+
+
+def level_json(result: LevelResult) -> dict[str, object]:
+    """The ``--format json`` record of a levelled PSPLIB instance (job numbers from 1)."""
+    return {
+        "makespan": result.makespan,
+        "lower_bound": result.lower_bound,
+        "optimal": result.optimal,
+        "engine": result.engine,
+        "seconds": round(result.seconds, 3),
+        "starts": {str(j + 1): int(s) for j, s in enumerate(result.starts)},
+    }
+
+
+def _print_level(problem: LevelProblem, result: LevelResult) -> None:
+    out = Console(highlight=False)
+    proof = "optimal" if result.optimal else f"lower bound {result.lower_bound}"
+    out.print(
+        f"makespan {result.makespan} ({proof}), engine {result.engine}, "
+        f"{result.seconds:.2f} s, {result.schedules} heuristic schedules"
+    )
+    why = {m.task: m.describe(problem) for m in result.moves}
+    table = Table("job", "start", "finish", "moved", "why")
+    dur = problem.durations
+    for j, s in enumerate(result.starts.tolist()):
+        delay = s - int(result.early_starts[j])
+        table.add_row(
+            str(j + 1), str(s), str(s + int(dur[j])), str(delay) if delay else "", why.get(j, "")
+        )
+    out.print(table)
+
+
+# ---------------------------------------------------------------------------------------------
+# bench
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bound:
+    critical_path: int
+    best_known: int
+    lower_bound: int
+    status: str
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    instance: str
+    jobs: int
+    makespan: int
+    lower_bound: int
+    optimal: bool
+    engine: str
+    schedules: int
+    seconds: float
+    violations: int
+    best_known: int | None
+    critical_path: int | None
+
+    @property
+    def gap(self) -> float | None:
+        if self.best_known is None:
+            return None
+        return 100.0 * (self.makespan - self.best_known) / self.best_known
+
+    @property
+    def dev_cp(self) -> float | None:
+        if not self.critical_path:
+            return None
+        return 100.0 * (self.makespan - self.critical_path) / self.critical_path
+
+
+BENCH_COLUMNS = (
+    "instance", "jobs", "makespan", "lower_bound", "optimal", "best_known", "gap_pct",
+    "critical_path", "dev_cp_pct", "seconds", "schedules", "engine", "feasible",
+)  # fmt: skip
+
+
+def find_bounds(directory: Path) -> dict[str, Bound]:
+    """``bounds.csv`` of DIR or the nearest parent that has one, by instance name."""
+    for d in (directory, *directory.parents):
+        path = d / "bounds.csv"
+        if path.is_file():
+            out: dict[str, Bound] = {}
+            with path.open(newline="", encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    try:
+                        out[row["instance"]] = Bound(
+                            int(row["mpm_time_critical_path"]),
+                            int(row["best_known_ub"]),
+                            int(row["lower_bound"]),
+                            row.get("status", ""),
+                        )
+                    except (KeyError, ValueError):
+                        continue
+            return out
+    return {}
+
+
+def _natural(path: Path) -> tuple[object, ...]:
+    import re
+
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(path)))
+
+
+def instance_files(directory: Path) -> list[Path]:
+    return sorted(
+        (p for p in directory.rglob("*.sm") if p.name.lower() not in NOT_INSTANCES),
+        key=_natural,
+    )
+
+
+def bench_psplib(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder of PSPLIB .sm instances (searched recursively).")
+    ],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.01, help="Seconds per instance.")
+    ] = 10.0,
+    engine: Annotated[EngineChoice, typer.Option(help="Levelling engine.")] = EngineChoice.AUTO,
+    schedules: Annotated[
+        int, typer.Option(min=1, help="Schedules budget of the heuristic per instance.")
+    ] = 5000,
+    every: Annotated[
+        int, typer.Option(min=1, help="Only every K-th instance (a subset while developing).")
+    ] = 1,
+    output_format: Annotated[
+        BenchFormat, typer.Option("--format", help="csv or a readable table.")
+    ] = BenchFormat.TABLE,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Level PSPLIB instances, check every schedule, compare with the best known makespans."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    if not directory.is_dir():
+        fail(f"{directory} is not a folder", code=2)
+    from pmo.engine.level import check_schedule, level
+    from pmo.interop.psplib import read_sm
+
+    files = instance_files(directory)[::every]
+    bounds = find_bounds(directory.resolve())
+    opts = _options(engine, time_limit, schedules, seed)
+    rows: list[BenchRow] = []
+    skipped = 0
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("levelling", total=len(files))
+        warmed = False
+        for path in files:
+            progress.update(task, description=path.stem)
+            try:
+                inst = read_sm(path)
+            except FileFormatError:
+                skipped += 1
+                progress.advance(task)
+                continue
+            problem = _problem(inst)
+            if not warmed:  # load the compiled kernels outside the timed runs
+                from dataclasses import replace
+
+                level(problem, replace(opts, time_limit=min(1.0, time_limit), schedules=2000))
+                warmed = True
+            result = level(problem, opts)
+            violations = check_schedule(problem, result.starts)
+            b = bounds.get(inst.name)
+            rows.append(
+                BenchRow(
+                    instance=inst.name,
+                    jobs=inst.n_jobs,
+                    makespan=result.makespan,
+                    lower_bound=result.lower_bound,
+                    optimal=result.optimal,
+                    engine=result.engine,
+                    schedules=result.schedules,
+                    seconds=result.seconds,
+                    violations=len(violations),
+                    best_known=b.best_known if b else None,
+                    critical_path=b.critical_path if b else None,
+                )
+            )
+            for v in violations[:5]:
+                err_console.print(f"[red]{inst.name}: {v}[/]", highlight=False)
+            progress.advance(task)
+    if not rows:
+        fail(f"no PSPLIB instance under {directory}", code=2)
+    if output_format is BenchFormat.CSV:
+        sys.stdout.write(bench_csv(rows))
+    else:
+        _print_bench(rows)
+    if skipped:
+        err_console.print(f"{skipped} .sm file(s) skipped: not instances", highlight=False)
+    if any(r.violations for r in rows):
+        raise typer.Exit(1)
+
+
+def _fmt(v: float | None, digits: int = 2) -> str:
+    return "" if v is None else f"{v:.{digits}f}"
+
+
+def _row_values(r: BenchRow) -> list[str]:
+    return [
+        r.instance, str(r.jobs), str(r.makespan), str(r.lower_bound), str(r.optimal).lower(),
+        "" if r.best_known is None else str(r.best_known), _fmt(r.gap),
+        "" if r.critical_path is None else str(r.critical_path), _fmt(r.dev_cp),
+        f"{r.seconds:.3f}", str(r.schedules), r.engine, str(r.violations == 0).lower(),
+    ]  # fmt: skip
+
+
+def summary(rows: list[BenchRow]) -> dict[str, float | int | None]:
+    gaps = [r.gap for r in rows if r.gap is not None]
+    devs = [r.dev_cp for r in rows if r.dev_cp is not None]
+    secs = [r.seconds for r in rows]
+    return {
+        "instances": len(rows),
+        "feasible": sum(r.violations == 0 for r in rows),
+        "proven_optimal": sum(r.optimal for r in rows),
+        "at_best_known": sum(r.best_known is not None and r.makespan <= r.best_known for r in rows),
+        "mean_gap_pct": statistics.fmean(gaps) if gaps else None,
+        "max_gap_pct": max(gaps) if gaps else None,
+        "mean_dev_cp_pct": statistics.fmean(devs) if devs else None,
+        "median_seconds": statistics.median(secs),
+        "mean_seconds": statistics.fmean(secs),
+        "max_seconds": max(secs),
+        "mean_schedules": statistics.fmean(r.schedules for r in rows),
+    }
+
+
+def bench_csv(rows: list[BenchRow]) -> str:
+    """Per-instance rows, then one ``ALL`` row: sums of counts, means of gap/deviation/time."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(BENCH_COLUMNS)
+    for r in rows:
+        w.writerow(_row_values(r))
+    s = summary(rows)
+    w.writerow(
+        [
+            "ALL",
+            s["instances"],
+            "",
+            "",
+            s["proven_optimal"],
+            s["at_best_known"],
+            _fmt(s["mean_gap_pct"], 3),
+            "",
+            _fmt(s["mean_dev_cp_pct"], 3),
+            f"{s['mean_seconds']:.3f}",
+            f"{s['mean_schedules']:.0f}",
+            "",
+            s["feasible"],
+        ]
+    )
+    return buf.getvalue()
+
+
+def _print_bench(rows: list[BenchRow]) -> None:
+    out = Console(highlight=False)
+    table = Table(*BENCH_COLUMNS)
+    for r in rows:
+        table.add_row(*_row_values(r))
+    out.print(table)
+    s = summary(rows)
+    out.print(
+        f"{s['instances']} instances: {s['feasible']} feasible, "
+        f"{s['proven_optimal']} proven optimal, {s['at_best_known']} at or below best known; "
+        f"mean gap to best known {_fmt(s['mean_gap_pct'], 3)} % "
+        f"(max {_fmt(s['max_gap_pct'], 2)} %), "
+        f"mean deviation from critical path {_fmt(s['mean_dev_cp_pct'], 3)} %; "
+        f"time median {s['median_seconds']:.3f} s, mean {s['mean_seconds']:.3f} s, "
+        f"max {s['max_seconds']:.3f} s; mean schedules {s['mean_schedules']:.0f}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("level")(level_command)
+    bench = typer.Typer(
+        name="bench", help="Benchmarks on public instance sets.", no_args_is_help=True
+    )
+    bench.command("psplib")(bench_psplib)
+    app.add_typer(bench, name="bench")
