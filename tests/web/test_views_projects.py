@@ -211,7 +211,14 @@ def test_task_edit_saves_days_as_minutes_with_audit(
     html = _text(client.get(f"/tasks/{task.pk}/edit/"))
     history = html[html.index('id="history"') :]
     assert "Build it" in history and "1200" in history and user.username in history
-    assert _cells(_text(client.get(f"/projects/{acme['project'].pk}/")), task.pk)[2] == "Build it"
+    row = _cells(_text(client.get(f"/projects/{acme['project'].pk}/")), task.pk)
+    assert row[2].removesuffix(" (critical)") == "Build it"
+    # the edit rescheduled the project: progress without an actual start takes the first
+    # working moment of the project as the actual start (as MS Project does), 2.5 days long
+    task.refresh_from_db()
+    start = task.early_start
+    assert start is not None and (start.hour, start.minute) == (8, 0)
+    assert row[5] == f"{start:%Y-%m-%d} 08:00"
 
 
 def test_stale_edit_is_refused_with_a_clear_message(

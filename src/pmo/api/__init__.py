@@ -15,8 +15,8 @@ api = NinjaAPI(
     description=(
         "The Project Management Office API. Authenticate with `Authorization: Bearer <token>` "
         "(`pmo token create USERNAME`, or the Tokens page). Writes carry the version they "
-        "were read at: `If-Match: \"<version>\"` (the ETag of a GET). Lists take `limit` and "
-        "`offset` and answer `{\"items\": [...], \"count\": N}`."
+        'were read at: `If-Match: "<version>"` (the ETag of a GET). Lists take `limit` and '
+        '`offset` and answer `{"items": [...], "count": N}`.'
     ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",

@@ -9,6 +9,10 @@ Every resource gets the same contract, so clients learn it once:
   → the object; 412 if it changed since, 428 if no version was sent
 - ``DELETE /things/{id}`` with ``If-Match`` (or ``?version=``) → 204
 
+A filter maps a query parameter to one ORM lookup, or to several OR-ed together (``q``
+searches the name and the code, say). Rows of other organisations never appear: every
+query starts from ``Access.scoped``.
+
 No ``from __future__ import annotations`` here: django-ninja reads the annotations of the
 route functions this module builds at run time.
 """
@@ -18,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import ConfigDict, create_model
@@ -47,9 +51,11 @@ class CrudSpec:
     out: type[Schema]
     create: type[Schema] | None
     update: type[Schema] | None
-    # query parameter -> (type, ORM lookup)
-    filters: Mapping[str, tuple[type, str]] = field(default_factory=dict)
+    # query parameter -> (type, ORM lookup or lookups OR-ed together)
+    filters: Mapping[str, tuple[type, str | tuple[str, ...]]] = field(default_factory=dict)
     select_related: tuple[str, ...] = ()
+    # many-to-many or reverse relations the output schema reads (avoids N+1 queries)
+    prefetch_related: tuple[str, ...] = ()
     tags: list[str] | None = None
     # turn a request body into service data (e.g. days → minutes); default is identity
     to_data: Callable[[dict[str, Any]], dict[str, Any]] | None = None
@@ -76,7 +82,7 @@ def parse_if_match(header: str | None) -> int | None:
         return int(value)
     except ValueError:
         raise ValidationFailed.field(
-            ("header", "If-Match"), f"expected a version such as \"3\", got {header!r}"
+            ("header", "If-Match"), f'expected a version such as "3", got {header!r}'
         ) from None
 
 
@@ -90,17 +96,26 @@ def required_version(request: HttpRequest, body_version: int | None = None) -> i
             raise ValidationFailed.field(("query", "version"), "not a whole number") from None
     if version is None:
         raise VersionRequired(
-            "say which version you are changing: send If-Match: \"<version>\" "
-            "(the ETag of your GET) or \"version\" in the body"
+            'say which version you are changing: send If-Match: "<version>" '
+            '(the ETag of your GET) or "version" in the body'
         )
     return version
+
+
+def lookup_filter(lookup: str | tuple[str, ...], value: Any) -> Q:
+    lookups = (lookup,) if isinstance(lookup, str) else lookup
+    q = Q()
+    for one in lookups:
+        q |= Q(**{one: value})
+    return q
 
 
 def add_crud(router: Router, spec: CrudSpec) -> None:
     model = spec.model
     name = spec.name
     tags = spec.tags or [spec.path]
-    list_schema = create_model(f"{name}List", items=(list[spec.out], ...), count=(int, ...))
+    out_schema: Any = spec.out
+    list_schema = create_model(f"{name}List", items=(list[out_schema], ...), count=(int, ...))
     filter_fields: dict[str, Any] = {k: (t | None, None) for k, (t, _) in spec.filters.items()}
     filter_schema = create_model(f"{name}Filters", __base__=Schema, **filter_fields)
 
@@ -108,6 +123,8 @@ def add_crud(router: Router, spec: CrudSpec) -> None:
         qs = spec.queryset() if spec.queryset else model._default_manager.all()
         if spec.select_related:
             qs = qs.select_related(*spec.select_related)
+        if spec.prefetch_related:
+            qs = qs.prefetch_related(*spec.prefetch_related)
         return access_of(request).scoped(qs)
 
     def to_data(payload: Schema) -> dict[str, Any]:
@@ -117,13 +134,14 @@ def add_crud(router: Router, spec: CrudSpec) -> None:
 
     def list_objects(
         request: HttpRequest,
-        filters: filter_schema = Query(...),  # type: ignore[valid-type]
+        filters: filter_schema = Query(...),  # type: ignore[valid-type]  # noqa: B008
         limit: int = Query(50, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0),
     ) -> Any:
         qs = base_queryset(request)
-        for key, value in filters.model_dump(exclude_none=True).items():
-            qs = qs.filter(**{spec.filters[key][1]: value})
+        given: dict[str, Any] = filters.model_dump(exclude_none=True)  # type: ignore[attr-defined]
+        for key, value in given.items():
+            qs = qs.filter(lookup_filter(spec.filters[key][1], value))
         qs = qs.order_by(*(model._meta.ordering or ["pk"]), "pk")
         return {"count": qs.count(), "items": list(qs[offset : offset + limit])}
 

@@ -30,6 +30,11 @@ def _loc(loc: Any) -> list[str | int]:
     return parts
 
 
+def _has_session(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(PmoError)
     def pmo_error(request: HttpRequest, exc: PmoError) -> HttpResponse:
@@ -73,9 +78,15 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaHttpError)
     def http_error(request: HttpRequest, exc: NinjaHttpError) -> HttpResponse:
-        code = "malformed" if exc.status_code == 400 else "error"
+        if exc.status_code == 403 and not _has_session(request):
+            # The session authenticator's CSRF check fails for any unsafe request that
+            # has no session at all; the real problem is the missing credentials.
+            return unauthenticated(request, AuthenticationError())
+        codes = {400: "malformed", 403: "forbidden", 404: "not_found", 413: "payload_too_large"}
         return api.create_response(
-            request, {"code": code, "message": str(exc)}, status=exc.status_code
+            request,
+            {"code": codes.get(exc.status_code, "error"), "message": str(exc)},
+            status=exc.status_code,
         )
 
     @api.exception_handler(Http404)

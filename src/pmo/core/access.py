@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 
 from pmo.core.models import Role
@@ -83,7 +84,7 @@ class Access:
         """One visible object, or ``NotFound`` whether it is missing or another's."""
         try:
             return self.scoped(queryset).get(pk=pk)
-        except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        except (ObjectDoesNotExist, ValueError, TypeError) as exc:
             raise NotFound(f"{queryset.model._meta.verbose_name} {pk} not found") from exc
 
     def roles_in(self, organisation_id: int) -> set[str]:

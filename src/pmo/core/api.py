@@ -99,7 +99,7 @@ def register(api: NinjaAPI) -> None:
     @audit.get("", response=AuditList, operation_id="list_audit_events")
     def list_audit(
         request: HttpRequest,
-        filters: AuditFilters = Query(...),
+        filters: AuditFilters = Query(...),  # noqa: B008
         limit: int = Query(50, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0),
     ) -> Any:

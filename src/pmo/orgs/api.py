@@ -142,6 +142,8 @@ def register(api: NinjaAPI) -> None:
                 "organisation_id": (int, "organisation_id"),
                 "user_id": (int, "user_id"),
                 "role": (str, "role"),
+                "portfolio_id": (int, "portfolio_id"),
+                "project_id": (int, "project_id"),
             },
         ),
         CrudSpec(
@@ -160,6 +162,7 @@ def register(api: NinjaAPI) -> None:
             CalendarExceptionIn,
             CalendarExceptionPatch,
             filters={
+                "organisation_id": (int, "organisation_id"),
                 "calendar_id": (int, "calendar_id"),
                 "start_date_from": (dt.date, "start_date__gte"),
                 "start_date_to": (dt.date, "start_date__lte"),

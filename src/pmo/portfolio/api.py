@@ -127,8 +127,11 @@ def register(api: NinjaAPI) -> None:
             PortfolioPatch,
             filters={
                 "organisation_id": (int, "organisation_id"),
-                "q": (str, "name__icontains"),
+                "manager_id": (int, "manager_id"),
+                "objective_id": (int, "objectives__id"),
+                "q": (str, ("name__icontains", "code__icontains")),
             },
+            prefetch_related=("objectives",),
         ),
         CrudSpec(
             Program,
@@ -139,8 +142,11 @@ def register(api: NinjaAPI) -> None:
             filters={
                 "organisation_id": (int, "organisation_id"),
                 "portfolio_id": (int, "portfolio_id"),
-                "q": (str, "name__icontains"),
+                "manager_id": (int, "manager_id"),
+                "objective_id": (int, "objectives__id"),
+                "q": (str, ("name__icontains", "code__icontains")),
             },
+            prefetch_related=("objectives",),
         ),
     ]
     for spec in specs:

@@ -198,11 +198,13 @@ def register(api: NinjaAPI) -> None:
             TaskIn,
             TaskPatch,
             filters={
+                "organisation_id": (int, "organisation_id"),
                 "project_id": (int, "project_id"),
                 "parent_id": (int, "parent_id"),
                 "is_milestone": (bool, "is_milestone"),
                 "is_critical": (bool, "is_critical"),
-                "q": (str, "name__icontains"),
+                "is_summary": (bool, "is_summary"),
+                "q": (str, ("name__icontains", "wbs__istartswith")),
             },
         ),
         CrudSpec(
@@ -212,6 +214,7 @@ def register(api: NinjaAPI) -> None:
             DependencyIn,
             DependencyPatch,
             filters={
+                "organisation_id": (int, "organisation_id"),
                 "predecessor_id": (int, "predecessor_id"),
                 "successor_id": (int, "successor_id"),
                 "project_id": (int, "successor__project_id"),
@@ -224,7 +227,10 @@ def register(api: NinjaAPI) -> None:
             BaselineOut,
             None,
             None,
-            filters={"project_id": (int, "project_id")},
+            filters={
+                "organisation_id": (int, "organisation_id"),
+                "project_id": (int, "project_id"),
+            },
         ),
     ]
     for spec in specs:

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Field, Q
 
 from pmo.core.access import Access
-from pmo.core.services import record
+from pmo.core.services import after_write, jsonable, record
 from pmo.engine import cpm
 from pmo.engine.calendar import Calendar as EngineCalendar
 from pmo.engine.calendar import CalendarException as EngineException
@@ -39,7 +39,7 @@ from pmo.engine.plan import (
 )
 from pmo.engine.plan import Task as EngineTask
 from pmo.errors import NotFound, PermissionDenied, ValidationFailed
-from pmo.orgs.models import Calendar
+from pmo.orgs.models import Calendar, CalendarException
 from pmo.projects.models import Baseline, BaselineTask, Dependency, Project, Task
 
 UTC = dt.UTC
@@ -174,6 +174,8 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
         p.pk: dt.datetime.combine(p.planned_start or dt.date.today(), dt.time()) for p in projects
     }
     project_start = min(starts.values())
+    # the first working moment of the project: where unscheduled progress is placed
+    first_work = ordered[0].add_working_minutes(project_start, 0, finish=False)
     engine_tasks: list[EngineTask] = []
     for t in tasks:
         calendar_id: str | None = str(t.calendar_id) if t.calendar_id else None
@@ -202,7 +204,7 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
                 constraint_type=constraint,
                 constraint_date=constraint_date,
                 deadline=_naive(t.deadline),
-                actual_start=_naive(t.actual_start),
+                actual_start=_naive(t.actual_start) or _implied_actual_start(t, first_work),
                 actual_finish=_naive(t.actual_finish),
                 percent_complete=float(t.percent_complete),
                 remaining=t.remaining_minutes,
@@ -235,6 +237,14 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
         projects=list(projects),
         minutes_per_day=ordered[0].minutes_per_day,
     )
+
+
+def _implied_actual_start(task: Task, project_start: dt.datetime) -> dt.datetime | None:
+    """MS Project sets the actual start to the scheduled start when progress is entered
+    without one; the engine needs it to place the work done."""
+    if task.percent_complete <= 0 and not task.actual_finish:
+        return None
+    return _naive(task.early_start) or project_start
 
 
 def _check_may_schedule(access: Access, project: Project) -> None:
@@ -286,9 +296,7 @@ def _store(
         if old is None or any(old[f] != new[f] for f in RESULT_FIELDS):
             changed.append(Task(pk=pk, **new))
     if changed:
-        # Derived values: no version bump, so a user's open edit form does not go stale
-        # because the schedule moved.
-        Task.objects.bulk_update(changed, list(RESULT_FIELDS), batch_size=500)
+        _write_results(changed)
     by_project: dict[int, list[int]] = defaultdict(list)
     project_of = dict(Task.objects.filter(pk__in=pks).values_list("pk", "project_id"))
     for i, pk in enumerate(pks):
@@ -325,6 +333,28 @@ def _store(
         negative_float_tasks=int(np.count_nonzero(result.total_float < 0)),
         changed_tasks=len(changed),
     )
+
+
+def _write_results(rows: list[Task]) -> None:
+    """Store the derived schedule fields of ``rows`` with one prepared UPDATE run for every
+    row (``executemany``): Django's ``bulk_update`` builds CASE expressions that grow with
+    the batch and take seconds for a few thousand tasks.
+
+    No version bump: these are derived values, so a user's open edit form does not go stale
+    because the schedule moved.
+    """
+    fields = [Task._meta.get_field(name) for name in RESULT_FIELDS]
+    assert all(isinstance(f, Field) for f in fields)
+    table = connection.ops.quote_name(Task._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)  # type: ignore[union-attr, arg-type]
+    sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608 - names from the model
+    params = [
+        [f.get_db_prep_value(getattr(row, f.attname), connection) for f in fields]  # type: ignore[union-attr]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -537,3 +567,89 @@ def gantt_data(project: Project, baseline_number: int | None = 0) -> dict[str, A
         ],
         "links": links,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# reschedule after every edit that changes the network
+# ---------------------------------------------------------------------------------------------
+
+# Task fields that move dates; an edit of only a name or notes does not reschedule.
+SCHEDULE_INPUTS = {
+    "project_id",
+    "parent_id",
+    "position",
+    "is_milestone",
+    "duration_minutes",
+    "constraint_type",
+    "constraint_date",
+    "deadline",
+    "percent_complete",
+    "actual_start",
+    "actual_finish",
+    "remaining_minutes",
+    "calendar_id",
+}
+PROJECT_INPUTS = {"planned_start", "status_date", "calendar_id"}
+
+
+def _changed(obj: Any, before: Mapping[str, Any], fields: set[str]) -> bool:
+    if not before:
+        return True
+    return any(jsonable(getattr(obj, f)) != before.get(f) for f in fields if f in before)
+
+
+@after_write(Task)
+def reschedule_after_task(
+    access: Access | None, obj: Task, action: str, before: Mapping[str, Any]
+) -> None:
+    if action != "update" or _changed(obj, before, SCHEDULE_INPUTS):
+        ids = {obj.project_id, before.get("project_id")} - {None}
+        reschedule_after(int(i) for i in ids if i is not None)
+
+
+@after_write(Dependency)
+def reschedule_after_link(
+    access: Access | None, obj: Dependency, action: str, before: Mapping[str, Any]
+) -> None:
+    ids = set(
+        Task.objects.filter(pk__in=[obj.predecessor_id, obj.successor_id]).values_list(
+            "project_id", flat=True
+        )
+    )
+    reschedule_after(ids)
+
+
+@after_write(Project)
+def reschedule_after_project(
+    access: Access | None, obj: Project, action: str, before: Mapping[str, Any]
+) -> None:
+    if action == "update" and _changed(obj, before, PROJECT_INPUTS):
+        reschedule_after([obj.pk])
+
+
+def _projects_on_calendar(calendar_id: int) -> list[int]:
+    calendar = Calendar.objects.select_related("organisation").get(pk=calendar_id)
+    uses_default = Q(calendar__isnull=True, organisation__default_calendar_id=calendar_id)
+    direct = Q(calendar_id=calendar_id) | uses_default
+    via_tasks = Task.objects.filter(calendar_id=calendar_id).values("project_id")
+    return list(
+        Project.objects.filter(organisation_id=calendar.organisation_id)
+        .filter(direct | Q(pk__in=via_tasks))
+        .values_list("pk", flat=True)
+    )
+
+
+@after_write(Calendar)
+def reschedule_after_calendar(
+    access: Access | None, obj: Calendar, action: str, before: Mapping[str, Any]
+) -> None:
+    if action == "update":
+        reschedule_after(_projects_on_calendar(obj.pk))
+
+
+@after_write(CalendarException)
+def reschedule_after_calendar_exception(
+    access: Access | None, obj: CalendarException, action: str, before: Mapping[str, Any]
+) -> None:
+    if Calendar.objects.filter(pk=obj.calendar_id).exists():
+        reschedule_after(_projects_on_calendar(obj.calendar_id))

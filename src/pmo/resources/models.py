@@ -77,6 +77,9 @@ class ResourceSkill(models.Model):
             models.UniqueConstraint(fields=["resource", "skill"], name="resource_skill_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.resource_id}: skill {self.skill_id} at {self.proficiency}"
+
 
 class CostRate(OrgScopedModel):
     """A resource's rates from a date on (MS Project's cost rate table A)."""

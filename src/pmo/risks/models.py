@@ -96,9 +96,7 @@ class Issue(OrgScopedModel):
         HIGH = "high", "High"
         CRITICAL = "critical", "Critical"
 
-    project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, related_name="issues"
-    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="issues")
     task = models.ForeignKey(
         "projects.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="issues"
     )

@@ -1,0 +1,173 @@
+"""Organisation isolation, driven by the OpenAPI schema: every route, every reference.
+
+As the PMO admin of globex (B), every route is called with the ids of acme's (A) rows:
+reads and lists never show them, writes to them answer 404, and creating or moving a row
+under one of A's rows is refused (422 naming the field, or 404) with nothing written. A
+route the walker cannot exercise fails the test, so a new route is covered or noticed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from api_walker import PERSONAL, USER_FIELDS, Book, Route, UnknownRoute, fingerprint, row_counts
+
+
+def _ids(side: dict[str, Any]) -> Any:
+    def pick(kind: str, slot: tuple[Any, ...] = ()) -> Any:
+        if kind == "user":
+            return side["admin"].pk
+        obj = side["objects"].get(kind)
+        if obj is None:
+            raise UnknownRoute(f"the fixture has no {kind!r} row to point at")
+        return obj.pk
+
+    return pick
+
+
+def _walk(tree: Any) -> Any:
+    if isinstance(tree, dict):
+        yield tree
+        for v in tree.values():
+            yield from _walk(v)
+    elif isinstance(tree, list):
+        for v in tree:
+            yield from _walk(v)
+
+
+def _assert_no_leak(route: Route, response: Any, a: dict[str, Any]) -> None:
+    assert response.status_code < 500, f"{response.status_code}: {response.content[:300]!r}"
+    text = response.content.decode()
+    assert "acme" not in text.lower(), f"A's data in the response: {text[:300]}"
+    if not text:
+        return
+    body = json.loads(text)
+    for node in _walk(body):
+        assert node.get("organisation_id") != a["org"].pk, f"a row of A: {node}"
+    own = a["objects"].get(route.resource)
+    if own is not None and isinstance(body, dict) and "items" in body:
+        assert own.pk not in [i.get("id") for i in body["items"]]
+
+
+def _refused(response: Any, field: str) -> None:
+    assert response.status_code in (404, 422), (
+        f"expected 404/422 for {field}, got {response.status_code}: {response.content[:300]!r}"
+    )
+    if response.status_code == 422:
+        paths = [e["path"] for e in response.json().get("errors", [])]
+        assert any(p[:1] == [field] for p in paths), f"422 does not name {field}: {paths}"
+
+
+def _exercise(route: Route, book: Book, a: dict[str, Any], b: dict[str, Any]) -> None:
+    api = b["api"]
+    a_id, b_id = _ids(a), _ids(b)
+    if route.kind == "list":
+        _assert_no_leak(route, api.get(route.url()), a)
+        for name in route.query_params():
+            kind = book._ref_kind(route, name, {})
+            if kind is None:
+                continue
+            response = api.get(route.url(query=f"{name}={a_id(kind)}"))
+            assert response.status_code == 200, f"?{name}=: {response.status_code}"
+            _assert_no_leak(route, response, a)
+            body = response.json()
+            if isinstance(body, dict) and "items" in body:
+                assert body["items"] == [], f"?{name}= A's id lists {body['items']}"
+        return
+    if route.kind == "create":
+        slots = book.ref_slots(route)
+        if not slots:  # nothing of A to point at: may succeed, but only in B
+            before = fingerprint(a["org"])
+            response = api.post(route.url(), book.body(route, b_id))
+            assert response.status_code in (201, 403, 422), response.status_code
+            assert fingerprint(a["org"]) == before
+            return
+        for slot in slots:
+            if route.resource == "memberships" and slot[-1] in USER_FIELDS:
+                continue  # users belong to no organisation: adding any user to B is fine
+
+            def ids(kind: str, s: tuple[Any, ...], slot: Any = slot) -> Any:
+                return a_id(kind) if s == slot else b_id(kind)
+
+            counts = row_counts()
+            response = api.post(route.url(), book.body(route, ids))
+            _refused(response, slot[0])
+            assert row_counts() == counts, f"{slot}: rows were written"
+        return
+    target = a["objects"].get(route.resource)
+    if target is None:
+        raise UnknownRoute(f"{route}: the fixture has no {route.resource!r} row")
+    version = f'"{getattr(target, "version", 1)}"'
+    counts = row_counts()
+    if route.kind == "detail":
+        response = api.get(route.url(target.pk))
+    elif route.kind == "update":
+        response = api.patch(route.url(target.pk), {}, If_Match=version)
+    elif route.kind == "delete":
+        response = api.delete(route.url(target.pk), If_Match=version)
+    else:  # action on another's row, with an otherwise valid body
+        body = book.body(route, b_id)
+        method = getattr(api, route.method.lower())
+        response = (
+            method(route.url(target.pk), If_Match=version)
+            if route.method in {"GET", "DELETE"}
+            else method(route.url(target.pk), body, If_Match=version)
+        )
+    assert response.status_code == 404, f"{response.status_code}: {response.content[:300]!r}"
+    _assert_no_leak(route, response, a)
+    assert row_counts() == counts
+    if route.kind == "update":
+        # B's own row cannot be moved under one of A's rows either.
+        own = b["objects"][route.resource]
+        for slot in book.ref_slots(route):
+
+            def only(kind: str, s: tuple[Any, ...], slot: Any = slot) -> Any:
+                return a_id(kind) if s == slot else None
+
+            body = {k: v for k, v in book.body(route, only).items() if k == slot[0]}
+            snapshot = fingerprint(b["org"])
+            response = api.patch(route.url(own.pk), body, If_Match=f'"{own.version}"')
+            _refused(response, slot[0])
+            assert fingerprint(b["org"]) == snapshot, f"{slot}: B's row changed"
+
+
+def test_every_route_keeps_organisations_apart(world: dict[str, Any], book: Book) -> None:
+    a, b = world["acme"], world["globex"]
+    before = fingerprint(a["org"])
+    problems = list(book.unknown)
+    kinds: set[str] = set()
+    for route in book.routes:
+        try:
+            _exercise(route, book, a, b)
+            kinds.add(route.kind)
+        except UnknownRoute as exc:
+            problems.append(f"{route}: cannot exercise: {exc}")
+        except AssertionError as exc:
+            problems.append(f"{route}: {exc}")
+    assert not problems, "\n".join(problems)
+    assert fingerprint(a["org"]) == before
+    assert {"list", "detail", "create", "update", "delete"} <= kinds
+    # Every resource the API serves has a row in the fixture (else the walk proves little).
+    served = {r.resource for r in book.routes if r.has_id} - PERSONAL
+    assert served <= set(a["objects"]), served - set(a["objects"])
+
+
+def test_the_walker_refuses_a_route_it_does_not_know(world: dict[str, Any], book: Book) -> None:
+    schema = json.loads(json.dumps(book.schema))
+    schema["paths"]["/api/v1/members/{user}"] = {
+        "get": {"parameters": [{"in": "path", "name": "user", "schema": {"type": "integer"}}]}
+    }
+    body = {"type": "object", "properties": {"gizmo_id": {"type": "integer"}}}
+    schema["paths"]["/api/v1/widgets"] = {
+        "post": {"requestBody": {"content": {"application/json": {"schema": body}}}}
+    }
+    other = Book(schema)
+    assert any("/members/{user}" in u for u in other.unknown)
+    widgets = next(r for r in other.routes if r.path == "/widgets")
+    try:
+        other.ref_slots(widgets)
+    except UnknownRoute:
+        pass
+    else:
+        raise AssertionError("an unknown reference field must stop the walker")
