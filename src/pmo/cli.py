@@ -20,12 +20,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.callback()
+def _root() -> None:
+    """pmo, the Project Management Office platform.
+
+    File commands (schedule, level, bench, evm --series) need no database; the others use
+    the database configured by PMO_DATABASE_URL (default: SQLite in PMO_DATA_DIR).
+    """
+
+
 # Order is the order of `pmo --help`.
 COMMAND_MODULES = (
     "pmo.commands.platform",
     "pmo.commands.schedule",
     "pmo.commands.level",
     "pmo.commands.evm",
+    "pmo.commands.resources",
+    "pmo.commands.finance",
+    "pmo.commands.interop",
 )
 
 

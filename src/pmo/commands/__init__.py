@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from rich.console import Console
+from rich.text import Text
 
 from pmo.errors import PmoError
 
@@ -23,7 +24,10 @@ def django_setup() -> None:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print ``message`` as one line on stderr (never wrapped, never read as markup) and exit."""
+    text = Text("error: ", style="bold red")
+    text.append(message)
+    err_console.print(text, highlight=False, soft_wrap=True)
     sys.exit(code)
 
 

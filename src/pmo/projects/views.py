@@ -215,15 +215,46 @@ def _tab_loaders() -> dict[str, tuple[str, TabLoader]]:
     from pmo.projects import views_schedule as schedule
     from pmo.risks import views as risks
 
-    return {
+    loaders: dict[str, tuple[str, TabLoader]] = {
         "tasks": ("Tasks", _tasks_tab),
         "gantt": ("Gantt", schedule.gantt_tab),
         "baselines": ("Baselines", schedule.baseline_tab),
-        "risks": ("Risks", risks.risks_tab),
-        "issues": ("Issues", risks.issues_tab),
-        "changes": ("Changes", governance.changes_tab),
-        "decisions": ("Decisions", governance.decisions_tab),
     }
+    loaders.update(_optional_tabs())
+    loaders.update(
+        {
+            "risks": ("Risks", risks.risks_tab),
+            "issues": ("Issues", risks.issues_tab),
+            "changes": ("Changes", governance.changes_tab),
+            "decisions": ("Decisions", governance.decisions_tab),
+        }
+    )
+    return loaders
+
+
+# Tabs other domains add to the project page: (key, label, module, function). The function
+# is a ``TabLoader``; the tab shows when the module defines it.
+OPTIONAL_TABS = [
+    ("resources", "Resources", "pmo.resources.views", "project_resources_tab"),
+    ("cost", "Cost", "pmo.finance.views", "project_cost_tab"),
+]
+
+
+def _optional_tabs() -> dict[str, tuple[str, TabLoader]]:
+    import importlib
+
+    out: dict[str, tuple[str, TabLoader]] = {}
+    for key, label, module_name, function in OPTIONAL_TABS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        loader = getattr(module, function, None)
+        if loader is not None:
+            out[key] = (label, loader)
+    return out
 
 
 def _tab_counts(project: Project) -> dict[str, int]:
@@ -262,7 +293,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "project": project,
         "tab": tab,
         "tab_template": template,
-        "tabs": [(key, label, counts.get(key, 0)) for key, (label, _) in loaders.items()],
+        "tabs": [(key, label, counts.get(key)) for key, (label, _) in loaders.items()],
         "per_day": minutes_per_day(project),
         "can_edit_project": access.can_write(project),
         "crumbs": crumbs_for(project=project),
