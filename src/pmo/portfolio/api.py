@@ -49,6 +49,9 @@ class PortfolioOut(Schema):
     description: str
     manager_id: int | None
     currency: str
+    cpi_threshold: Decimal
+    spi_threshold: Decimal
+    variance_threshold_percent: Decimal
     objectives: list[int]
 
     @staticmethod
@@ -63,6 +66,9 @@ class PortfolioIn(InSchema):
     description: str = ""
     manager_id: int | None = None
     currency: str
+    cpi_threshold: Decimal = Decimal("0.95")
+    spi_threshold: Decimal = Decimal("0.95")
+    variance_threshold_percent: Decimal = Decimal(10)
     objectives: list[int] = []
 
 
@@ -72,6 +78,9 @@ class PortfolioPatch(PatchSchema):
     description: str | None = None
     manager_id: int | None = None
     currency: str | None = None
+    cpi_threshold: Decimal | None = None
+    spi_threshold: Decimal | None = None
+    variance_threshold_percent: Decimal | None = None
     objectives: list[int] | None = None
 
 

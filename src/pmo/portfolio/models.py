@@ -48,6 +48,16 @@ class Portfolio(OrgScopedModel):
     )
     currency = models.CharField(max_length=3, validators=[currency_code])
     objectives = models.ManyToManyField(StrategicObjective, blank=True, related_name="portfolios")
+    # Budget monitoring flags a project whose index falls below these (PMO-set thresholds).
+    cpi_threshold = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("0.95"), validators=[MinValueValidator(0)]
+    )
+    spi_threshold = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("0.95"), validators=[MinValueValidator(0)]
+    )
+    variance_threshold_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal(10), validators=[MinValueValidator(0)]
+    )
 
     class Meta:
         ordering = ["code"]

@@ -92,6 +92,8 @@ class TaskOut(Schema):
     remaining_minutes: int | None
     calendar_id: int | None
     notes: str
+    ev_method: str
+    levelled_start: dt.datetime | None
     early_start: dt.datetime | None
     early_finish: dt.datetime | None
     late_start: dt.datetime | None
@@ -118,6 +120,7 @@ class TaskIn(InSchema):
     remaining_minutes: int | None = None
     calendar_id: int | None = None
     notes: str = ""
+    ev_method: str = "percent_complete"
 
 
 class TaskPatch(PatchSchema):
@@ -136,6 +139,7 @@ class TaskPatch(PatchSchema):
     remaining_minutes: int | None = None
     calendar_id: int | None = None
     notes: str | None = None
+    ev_method: str | None = None
 
 
 class DependencyOut(Schema):

@@ -142,6 +142,20 @@ class Task(OrgScopedModel):
         "orgs.Calendar", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     notes = models.TextField(blank=True)
+    # Earned value method (PMI Practice Standard for EVM): how much of the budget is earned.
+    ev_method = models.CharField(
+        max_length=20,
+        choices=[
+            ("percent_complete", "Physical % complete"),
+            ("zero_hundred", "0/100"),
+            ("fifty_fifty", "50/50"),
+            ("weighted_milestones", "Weighted milestones"),
+        ],
+        default="percent_complete",
+    )
+    # Set by an accepted resource levelling: the task starts no earlier than this (MS
+    # Project's "leveling delay", kept as a date so it survives edits of its predecessors).
+    levelled_start = models.DateTimeField(null=True, blank=True, editable=False)
     # Results of the last schedule (the scheduling service writes them).
     early_start = models.DateTimeField(null=True, blank=True, editable=False)
     early_finish = models.DateTimeField(null=True, blank=True, editable=False)

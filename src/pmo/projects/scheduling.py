@@ -193,6 +193,17 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
             and t.parent_id is None
         ):
             constraint, constraint_date = ConstraintType.SNET, starts[t.project_id]
+        # An accepted levelling holds the task back: start no earlier than its levelled start.
+        levelled = _naive(t.levelled_start)
+        if levelled is not None and (
+            constraint == ConstraintType.ASAP
+            or (
+                constraint == ConstraintType.SNET
+                and constraint_date is not None
+                and constraint_date < levelled
+            )
+        ):
+            constraint, constraint_date = ConstraintType.SNET, levelled
         engine_tasks.append(
             EngineTask(
                 id=str(t.pk),
