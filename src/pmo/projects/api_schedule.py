@@ -86,7 +86,9 @@ def register(api: NinjaAPI) -> None:
         """Reschedule the project (and projects linked to it): critical path on calendars."""
         return scheduling.do_schedule_project(access_of(request), _project(request, id))
 
-    @router.get("/{id}/gantt", response=GanttOut, operation_id="project_gantt")
+    @router.get(
+        "/{id}/gantt", response=GanttOut, operation_id="project_gantt", url_name="project_gantt"
+    )
     def gantt(request: HttpRequest, id: int, baseline: int | None = Query(0)) -> Any:
         """Tasks in outline order with scheduled and baseline dates, and the links."""
         return scheduling.gantt_data(_project(request, id), baseline)
