@@ -131,7 +131,9 @@ def _pixel(page: Any, x: int, y: int) -> list[int]:
     )
 
 
-def test_gantt_of_5000_tasks_loads_zooms_and_scrolls(page: Any, gantt_world: dict[str, Any]) -> None:
+def test_gantt_of_5000_tasks_loads_zooms_and_scrolls(
+    page: Any, gantt_world: dict[str, Any]
+) -> None:
     project = gantt_world["project"]
     page.goto("/login/")
     page.fill("input[name=username]", "planner")
