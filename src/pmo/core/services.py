@@ -628,6 +628,7 @@ def do_delete(access: Access, obj: Model, version: int) -> None:
         )
     before = snapshot(locked)
     org_id = _organisation_of(locked)
+    cascaded = _cascaded(locked)
     try:
         with transaction.atomic():
             locked.delete()
@@ -644,4 +645,51 @@ def do_delete(access: Access, obj: Model, version: int) -> None:
         {k: [v, None] for k, v in before.items()},
         organisation_id=org_id,
     )
+    _record_cascaded(access, cascaded, org_id)
     _run_after(access, locked, AuditEvent.Action.DELETE, before)
+
+
+def _cascaded(obj: Model) -> list[tuple[Model, dict[str, Any]]]:
+    """The rows that deleting ``obj`` deletes with it, with their values, so each gets its
+    own audit event (a deleted project's tasks do not vanish from the trail)."""
+    from django.db import router
+    from django.db.models.deletion import Collector
+
+    collector = Collector(using=router.db_for_write(type(obj)))
+    try:
+        collector.collect([obj])
+    except (models.ProtectedError, models.RestrictedError):
+        return []  # the delete itself will be refused with a clear message
+    rows: list[tuple[Model, dict[str, Any]]] = []
+    # rows Django deletes by query without loading them ("fast deletes") are audited too
+    groups: list[Iterable[Model]] = [*collector.data.values(), *collector.fast_deletes]
+    for instances in groups:
+        for instance in instances:
+            if instance._meta.label_lower in {"core.auditevent", "core.apitoken"}:
+                continue
+            if instance is obj or (type(instance) is type(obj) and instance.pk == obj.pk):
+                continue
+            rows.append((instance, snapshot(instance)))
+    return rows
+
+
+def _record_cascaded(
+    access: Access, rows: list[tuple[Model, dict[str, Any]]], org_id: int | None
+) -> None:
+    user = access.user
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                organisation_id=org_id,
+                user_id=user.pk,
+                username=user.get_username(),
+                action=AuditEvent.Action.DELETE,
+                object_type=instance._meta.label_lower,
+                object_id=instance.pk,
+                object_repr=str(instance)[:200],
+                changes={k: [v, None] for k, v in values.items()},
+            )
+            for instance, values in rows
+        ],
+        batch_size=1000,
+    )

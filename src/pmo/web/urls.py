@@ -27,6 +27,7 @@ for _name in (
     "pmo.reports.views",
     "pmo.orgs.views",
     "pmo.core.views",
+    "pmo.core.views_tokens",
 ):
     try:
         _module = importlib.import_module(_name)
