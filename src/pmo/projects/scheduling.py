@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -381,6 +381,23 @@ def reschedule_after(project_ids: Iterable[int]) -> None:
             continue
         summary = do_schedule_project(None, project)
         done.update(summary.project_ids)
+
+
+def schedule_all_projects(progress: Callable[[str, int, int], None] | None = None) -> int:
+    """Reschedule every project of every organisation (after a bulk load, by the system).
+
+    Projects joined by cross-project links are scheduled together, once. Returns how many
+    projects were scheduled.
+    """
+    done: set[int] = set()
+    projects = list(Project.objects.order_by("organisation_id", "pk"))
+    for i, project in enumerate(projects):
+        if project.pk not in done:
+            summary = do_schedule_project(None, project)
+            done.update(summary.project_ids)
+        if progress is not None:
+            progress(project.code, i + 1, len(projects))
+    return len(done)
 
 
 # ---------------------------------------------------------------------------------------------
