@@ -108,9 +108,14 @@ class Book:
 
     def body_schema(self, route: Route) -> dict[str, Any] | None:
         body = route.op.get("requestBody")
-        if not body:
-            return None
+        if not body or "application/json" not in body["content"]:
+            return None  # no body, or a file upload (see is_upload)
         return self.deref(body["content"]["application/json"]["schema"])
+
+    def is_upload(self, route: Route) -> bool:
+        """A multipart route (a file upload): the walkers exercise it with a file."""
+        body = route.op.get("requestBody") or {}
+        return "multipart/form-data" in body.get("content", {})
 
     def ref_slots(self, route: Route) -> list[tuple[Any, ...]]:
         """Paths in the body that point at other rows: ("project_id",), ("skills", 0,

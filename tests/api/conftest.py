@@ -28,7 +28,8 @@ def populate(org_data: dict[str, Any], admin: Any) -> dict[str, Any]:
     from pmo.orgs.models import CalendarException, Membership
     from pmo.portfolio.models import StrategicObjective
     from pmo.projects.models import Baseline
-    from pmo.resources.models import Assignment, CostRate, Resource, Skill
+    from pmo.resources.levelling import do_propose_levelling
+    from pmo.resources.models import Assignment, CostRate, Resource, Skill, TaskSkillRequirement
     from pmo.risks.models import Issue, Risk
 
     access = Access(admin)
@@ -88,6 +89,7 @@ def populate(org_data: dict[str, Any], admin: Any) -> dict[str, Any]:
         standard_rate=Decimal("80.00"),
     )
     make("assignments", Assignment, task_id=t1.pk, resource_id=resource.pk)
+    make("skill-requirements", TaskSkillRequirement, task_id=t2.pk, skill_id=skill.pk)
     make(
         "budget-lines",
         BudgetLine,
@@ -160,6 +162,7 @@ def populate(org_data: dict[str, Any], admin: Any) -> dict[str, Any]:
         summary=f"{code} fine",
     )
     make("lessons", LessonLearned, project_id=project.pk, title=f"{code} order early")
+    objects["levelling-runs"] = do_propose_levelling(access, project=project, time_limit=2)
     return objects
 
 

@@ -59,9 +59,54 @@ def _refused(response: Any, field: str) -> None:
         assert any(p[:1] == [field] for p in paths), f"422 does not name {field}: {paths}"
 
 
+# A small valid MS Project XML file for upload routes (POST /imports).
+MSPDI = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Project xmlns="http://schemas.microsoft.com/project"><Name>walker.xml</Name>
+<StartDate>2026-01-05T08:00:00</StartDate><CalendarUID>1</CalendarUID>
+<Calendars><Calendar><UID>1</UID><Name>Standard</Name><IsBaseCalendar>1</IsBaseCalendar>
+</Calendar></Calendars><Tasks><Task><UID>1</UID><ID>1</ID><Name>walker task</Name>
+<OutlineLevel>1</OutlineLevel><Duration>PT8H0M0S</Duration></Task></Tasks></Project>"""
+
+
+def _exercise_upload(route: Route, book: Book, a: dict[str, Any], b: dict[str, Any]) -> None:
+    """A file upload with a query parameter pointing at one of A's rows: 404, nothing
+    written; pointing at B's rows (a dry run): fine, and nothing of A touched."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = b["api"].client
+    refs = [n for n in route.query_params() if book._ref_kind(route, n, {}) is not None]
+    if not refs:
+        raise UnknownRoute(f"{route}: an upload without a reference to exercise")
+    a_id, b_id = _ids(a), _ids(b)
+    for name in refs:
+        query = "&".join(
+            f"{n}={(a_id if n == name else b_id)(book._ref_kind(route, n, {}))}" for n in refs
+        )
+        counts = row_counts()
+        response = client.post(
+            f"/api/v1{route.url(query=query)}",
+            {"file": SimpleUploadedFile("walker.xml", MSPDI, "application/xml")},
+        )
+        assert response.status_code == 404, f"{name}=A's: {response.status_code}"
+        _assert_no_leak(route, response, a)
+        assert row_counts() == counts, f"{name}: rows were written"
+    before = fingerprint(a["org"])
+    query = "&".join(f"{n}={b_id(book._ref_kind(route, n, {}))}" for n in refs)
+    response = client.post(
+        f"/api/v1{route.url(query=query + '&dry_run=true')}",
+        {"file": SimpleUploadedFile("walker.xml", MSPDI, "application/xml")},
+    )
+    assert response.status_code == 200, response.content[:300]
+    _assert_no_leak(route, response, a)
+    assert fingerprint(a["org"]) == before
+
+
 def _exercise(route: Route, book: Book, a: dict[str, Any], b: dict[str, Any]) -> None:
     api = b["api"]
     a_id, b_id = _ids(a), _ids(b)
+    if route.kind == "create" and book.is_upload(route):
+        _exercise_upload(route, book, a, b)
+        return
     if route.kind == "list":
         _assert_no_leak(route, api.get(route.url()), a)
         for name in route.query_params():
@@ -171,3 +216,58 @@ def test_the_walker_refuses_a_route_it_does_not_know(world: dict[str, Any], book
         pass
     else:
         raise AssertionError("an unknown reference field must stop the walker")
+
+
+# The finance actions hang under rows of other resources (projects, portfolios, programs,
+# timesheet entries) or take references in their body (``POST /timesheets``), so the walk
+# above exercises them as actions and creates; this keeps them from dropping out unnoticed.
+FINANCE_ROUTES = {
+    "GET /projects/{id}/evm",
+    "GET /projects/{id}/evm/snapshots",
+    "POST /projects/{id}/evm/snapshots",
+    "GET /projects/{id}/evm/snapshots/{snapshot_id}",
+    "POST /projects/{id}/cost-lines/import",
+    "GET /portfolios/{id}/budget-monitoring",
+    "GET /programs/{id}/budget-monitoring",
+    "GET /organisations/{id}/budget-monitoring",
+    "POST /timesheets",
+    "POST /timesheet-entries/{id}/submit",
+    "POST /timesheet-entries/{id}/withdraw",
+    "POST /timesheet-entries/{id}/approve",
+    "POST /timesheet-entries/{id}/reject",
+}
+
+
+def test_the_finance_routes_are_walked(book: Book) -> None:
+    walked = {repr(r): r.kind for r in book.routes}
+    assert set(walked) >= FINANCE_ROUTES, FINANCE_ROUTES - set(walked)
+    assert walked["POST /timesheets"] == "create"
+    assert book.ref_slots(next(r for r in book.routes if repr(r) == "POST /timesheets")) == [
+        ("resource_id",),
+        ("entries", 0, "task_id"),
+    ]
+
+
+def test_the_walk_covers_capacity_staffing_and_levelling(book: Book) -> None:
+    """These routes are of shapes the walk above exercises (lists filtered by another
+    organisation's ids, actions on another organisation's rows), and the fixture has a row of
+    each resource they act on (a levelling run, a skill requirement)."""
+    kinds = {(r.method, r.path): r.kind for r in book.routes}
+    expected = {
+        ("GET", "/capacity"): "list",
+        ("GET", "/resources/{id}/demand"): "action",
+        ("GET", "/levelling-runs"): "list",
+        ("GET", "/levelling-runs/{id}"): "detail",
+        ("POST", "/levelling-runs/{id}/accept"): "action",
+        ("POST", "/levelling-runs/{id}/discard"): "action",
+        ("POST", "/levelling-runs/{id}/undo"): "action",
+        ("POST", "/projects/{id}/level"): "action",
+        ("POST", "/portfolios/{id}/level"): "action",
+        ("GET", "/projects/{id}/staffing"): "action",
+        ("POST", "/projects/{id}/staffing"): "action",
+        ("GET", "/tasks/{id}/candidates"): "action",
+        ("GET", "/skill-requirements"): "list",
+        ("POST", "/skill-requirements"): "create",
+        ("PATCH", "/skill-requirements/{id}"): "update",
+    }
+    assert {k: kinds.get(k) for k in expected} == expected

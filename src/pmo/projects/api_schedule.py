@@ -89,9 +89,22 @@ def register(api: NinjaAPI) -> None:
     @router.get(
         "/{id}/gantt", response=GanttOut, operation_id="project_gantt", url_name="project_gantt"
     )
-    def gantt(request: HttpRequest, id: int, baseline: int | None = Query(0)) -> Any:
-        """Tasks in outline order with scheduled and baseline dates, and the links."""
-        return scheduling.gantt_data(_project(request, id), baseline)
+    def gantt(
+        request: HttpRequest,
+        id: int,
+        baseline: int | None = Query(0),
+        run: int | None = Query(None),
+    ) -> Any:
+        """Tasks in outline order with scheduled and baseline dates, and the links. With
+        ``run`` (a levelling run covering the project) the bars show its proposed dates and
+        the grey bars the current ones."""
+        project = _project(request, id)
+        if run is None:
+            return scheduling.gantt_data(project, baseline)
+        from pmo.resources.levelling import gantt_proposal
+
+        proposal = gantt_proposal(access_of(request), project, run)
+        return scheduling.gantt_data(project, None, proposal)
 
     @router.post("/{id}/baselines", response={201: BaselineSaved}, operation_id="save_baseline")
     def save_baseline(request: HttpRequest, id: int, payload: BaselineIn) -> Any:

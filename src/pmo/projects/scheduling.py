@@ -514,8 +514,16 @@ def baseline_variances(project: Project, number: int) -> list[TaskVariance]:
 # ---------------------------------------------------------------------------------------------
 
 
-def gantt_data(project: Project, baseline_number: int | None = 0) -> dict[str, Any]:
-    """Tasks in outline order with their dates, baseline and links, for ``gantt.js``."""
+def gantt_data(
+    project: Project,
+    baseline_number: int | None = 0,
+    proposal: Mapping[int, tuple[str | None, str | None]] | None = None,
+) -> dict[str, Any]:
+    """Tasks in outline order with their dates, baseline and links, for ``gantt.js``.
+
+    With ``proposal`` (task id → proposed start and finish as naive ISO date-times, e.g. a
+    levelling proposal) the bars show the proposed dates and the grey "baseline" bars the
+    current ones, so the chart previews the change."""
     tasks: list[Any] = list(
         Task.objects.filter(project=project)
         .order_by("position", "pk")
@@ -568,6 +576,15 @@ def gantt_data(project: Project, baseline_number: int | None = 0) -> dict[str, A
     def iso(value: dt.datetime | None) -> str | None:
         return _naive(value).isoformat() if value else None  # type: ignore[union-attr]
 
+    def dates(t: dict[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
+        now = (iso(t["early_start"]), iso(t["early_finish"]))
+        if proposal is not None:
+            new = proposal.get(t["pk"], now)
+            return new[0], new[1], now[0], now[1]
+        b = saved.get(t["pk"])
+        return now[0], now[1], iso(b.start) if b else None, iso(b.finish) if b else None
+
+    rows = [(t, level, dates(t)) for t, level in ordered]
     return {
         "project": {"id": project.pk, "code": project.code, "name": project.name},
         "today": dt.date.today().isoformat() + "T00:00:00",
@@ -579,10 +596,10 @@ def gantt_data(project: Project, baseline_number: int | None = 0) -> dict[str, A
                 "id": t["pk"],
                 "name": t["name"],
                 "level": level,
-                "start": iso(t["early_start"]),
-                "finish": iso(t["early_finish"]),
-                "bl_start": iso(saved[t["pk"]].start) if t["pk"] in saved else None,
-                "bl_finish": iso(saved[t["pk"]].finish) if t["pk"] in saved else None,
+                "start": start,
+                "finish": finish,
+                "bl_start": bl_start,
+                "bl_finish": bl_finish,
                 "summary": t["is_summary"],
                 "milestone": t["is_milestone"],
                 "critical": t["is_critical"],
@@ -591,7 +608,7 @@ def gantt_data(project: Project, baseline_number: int | None = 0) -> dict[str, A
                 if t["total_float_minutes"] is not None
                 else None,
             }
-            for t, level in ordered
+            for t, level, (start, finish, bl_start, bl_finish) in rows
         ],
         "links": links,
     }
