@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.contrib import admin
 
 from pmo.core.admin import AuditedAdmin
-from pmo.resources.models import CostRate, Resource, ResourceSkill, Skill
+from pmo.resources.models import (
+    CostRate,
+    LevellingRun,
+    Resource,
+    ResourceSkill,
+    Skill,
+    TaskSkillRequirement,
+)
 
 
 @admin.register(Skill)
@@ -42,3 +49,24 @@ class ResourceAdmin(AuditedAdmin):
     search_fields = ("code", "name", "email")
     raw_id_fields = ("user", "calendar")
     inlines = [ResourceSkillInline, CostRateInline]
+
+
+@admin.register(TaskSkillRequirement)
+class TaskSkillRequirementAdmin(AuditedAdmin):
+    list_display = ("task", "skill", "min_proficiency", "units", "organisation")
+    list_filter = ("organisation",)
+    raw_id_fields = ("task", "skill")
+
+
+@admin.register(LevellingRun)
+class LevellingRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only: a levelling run changes only through accept, discard and undo."""
+
+    list_display = ("pk", "organisation", "project", "portfolio", "status", "engine", "moved")
+    list_filter = ("organisation", "status")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
