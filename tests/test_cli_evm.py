@@ -172,16 +172,17 @@ def test_unreadable_files(tmp_path: Path) -> None:
     assert code == 2 and "line 2: not UTF-8 text" in err
 
 
-def test_project_form_is_not_available_yet(tmp_path: Path) -> None:
-    code, out, err = run(["evm", "ACME-1"])
-    assert code == 2 and out == ""
-    assert err == "error: project EVM needs the database; not available yet\n"
-    code, _, err = run(["evm", "ACME-1", "--as-of", "2025-06-30"])
-    assert "project EVM needs the database" in err
+def test_series_and_project_forms_do_not_mix(tmp_path: Path) -> None:
+    # The database form (pmo evm PROJECT --as-of DATE) is tested in tests/finance.
     code, _, err = run(["evm"])
     assert code == 2 and "give --series FILE.csv" in err
     code, _, err = run(["evm", "ACME-1", "--series", write(tmp_path, SERIES)])
     assert code == 2 and "give no PROJECT" in err
+    code, _, err = run(["evm", "--as-of", "2025-06-30", "--series", write(tmp_path, SERIES)])
+    assert code == 2 and "give no PROJECT" in err
+    code, out, err = run(["evm", "ACME-1", "--as-of", "30/06/2025"])
+    assert code == 2 and out == ""
+    assert err == "error: --as-of: not a date (YYYY-MM-DD): '30/06/2025'\n"
 
 
 def test_module_imports_neither_django_nor_numpy() -> None:

@@ -11,21 +11,32 @@ rows past the end of the plan (it stays at its last value). The output has one r
 measured period with the keys of :data:`OUTPUT_KEYS`; ``eac`` is BAC/CPI and ``tcpi`` is to
 BAC (see ``docs/evm.md``). Undefined values are ``null`` (JSON) or empty (CSV).
 
-The database form, ``pmo evm PROJECT --as-of DATE``, is reserved: the argument and option
-exist so that scripts can be written against them, and say it is not available yet.
+Database form::
 
-Nothing here imports Django, and the engine (numpy) is imported only when the command runs.
+    pmo evm PROJECT [--as-of DATE] [--org ORG] [--period month|week|day] [--trend]
+            [--format json|csv]
+
+measures the project ``PROJECT`` (its code) at ``--as-of`` (default: its status date, else
+today) with the EVM service (``pmo.finance.evm``): the record has the keys of the file form
+(``period`` is the actual time AT, in periods since the start of the project's first period,
+fractional when the status date falls inside a period) plus those of :data:`PROJECT_KEYS`:
+the project, the date, the currency and the budget at completion ``bac`` (``eac`` is BAC/CPI
+as in the file form). ``--trend`` first lists the project's stored snapshots before that date.
+
+Nothing here imports Django at import time, and the engine (numpy) is imported only when the
+command runs.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -64,7 +75,8 @@ _INTEGER = re.compile(r"\+?\d+", re.ASCII)
 #: arithmetic (0.30000000000000004) without losing anything a plan can hold.
 _DIGITS = 12
 
-NO_DATABASE_YET = "project EVM needs the database; not available yet"
+#: Keys the database form adds in front of :data:`OUTPUT_KEYS`.
+PROJECT_KEYS = ("project", "date", "currency", "bac")
 
 
 class OutputFormat(StrEnum):
@@ -265,15 +277,104 @@ def evm_records(
     return records, warnings
 
 
-def format_records(records: Sequence[dict[str, float | int | None]], fmt: OutputFormat) -> str:
+Record = dict[str, float | int | str | None]
+
+
+def format_records(
+    records: Sequence[Mapping[str, object]], fmt: OutputFormat, extra_keys: Sequence[str] = ()
+) -> str:
     if fmt is OutputFormat.JSON:
         return json.dumps(list(records), indent=2) + "\n"
+    keys = (*extra_keys, *OUTPUT_KEYS)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(OUTPUT_KEYS)
+    writer.writerow(keys)
     for r in records:
-        writer.writerow(["" if r[k] is None else r[k] for k in OUTPUT_KEYS])
+        writer.writerow(["" if r[k] is None else r[k] for k in keys])
     return buf.getvalue()
+
+
+def _parse_date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise _invalid(option.lstrip("-"), f"{option}: not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _value(x: object) -> float | int | None:
+    return None if x is None else _out(float(x))  # type: ignore[arg-type]
+
+
+def project_records(
+    code: str, as_of: str | None, org: str | None, period: str, *, trend: bool = False
+) -> list[Record]:
+    """The database form's records (see the module docstring)."""
+    day = _parse_date(as_of, "--as-of")
+    from pmo.commands import django_setup
+
+    django_setup()
+    from pmo.errors import NotFound
+    from pmo.finance.evm import project_evm, snapshots_of
+    from pmo.projects.models import Project
+
+    qs = Project.objects.filter(code=code).select_related(
+        "organisation", "organisation__default_calendar", "calendar"
+    )
+    if org is not None:
+        qs = qs.filter(organisation__code=org)
+    found = list(qs[:10])
+    where = f" in organisation {org!r}" if org is not None else ""
+    if not found:
+        raise NotFound(f"no project with code {code!r}{where}")
+    if len(found) > 1:
+        orgs = ", ".join(sorted(p.organisation.code for p in found))
+        raise _invalid(
+            "org", f"project code {code!r} exists in several organisations ({orgs}): give --org"
+        )
+    project = found[0]
+    result = project_evm(project, day, period, with_tasks=False)
+    records: list[Record] = []
+    if trend:
+        for snap in snapshots_of(project).filter(status_date__lt=result.as_of):
+            eac = snap.eac
+            records.append(
+                {
+                    "project": project.code,
+                    "date": snap.status_date.isoformat(),
+                    "currency": snap.currency,
+                    "bac": _value(snap.bac),
+                    "period": _value(snap.at),
+                    "pv": _value(snap.pv),
+                    "ev": _value(snap.ev),
+                    "ac": _value(snap.ac),
+                    "sv": _value(snap.sv),
+                    "cv": _value(snap.cv),
+                    "spi": _value(snap.spi),
+                    "cpi": _value(snap.cpi),
+                    "eac": _value(eac),
+                    "etc": _value(snap.etc),
+                    "vac": _value(snap.vac),
+                    "tcpi": _value(snap.tcpi),
+                    "es": _value(snap.es),
+                    "sv_t": _value(snap.sv_t),
+                    "spi_t": _value(snap.spi_t),
+                    "ieac_t": _value(snap.ieac_t),
+                }
+            )
+    m = result.measures
+    records.append(
+        {
+            "project": project.code,
+            "date": result.as_of.isoformat(),
+            "currency": m.currency,
+            "bac": _value(m.bac),
+            "period": _value(m.at),
+            **{key: _value(getattr(m, key)) for key in OUTPUT_KEYS if key != "period"},
+        }
+    )
+    return records
 
 
 def _error_line(message: str) -> NoReturn:
@@ -297,7 +398,7 @@ def evm(
     project: Annotated[
         str | None,
         typer.Argument(
-            help="Project code (database form, not available yet: use --series).",
+            help="Project code: measure the project in the database.",
             metavar="PROJECT",
             show_default=False,
         ),
@@ -327,9 +428,27 @@ def evm(
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Status date (database form, not available yet).", show_default=False
+            "--as-of",
+            help="Status date YYYY-MM-DD (database form; default: the project's status date).",
+            show_default=False,
         ),
     ] = None,
+    org: Annotated[
+        str | None,
+        typer.Option(
+            "--org",
+            help="Organisation code, when the project code is not unique.",
+            show_default=False,
+        ),
+    ] = None,
+    period: Annotated[
+        str,
+        typer.Option("--period", help="Period of the database form: month, week or day."),
+    ] = "month",
+    trend: Annotated[
+        bool,
+        typer.Option("--trend", help="Database form: the stored snapshots before --as-of first."),
+    ] = False,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="Output format.", case_sensitive=False)
     ] = OutputFormat.JSON,
@@ -339,10 +458,14 @@ def evm(
     def run() -> None:
         if series is None:
             if project is not None:
-                raise PmoError(NO_DATABASE_YET)
-            raise PmoError("give --series FILE.csv (see pmo evm --help)")
-        if project is not None or as_of is not None:
-            raise PmoError("--series reads a file: give no PROJECT and no --as-of with it")
+                found = project_records(project, as_of, org, period, trend=trend)
+                sys.stdout.write(format_records(found, output_format, PROJECT_KEYS))
+                return
+            raise PmoError("give --series FILE.csv, or a PROJECT code (see pmo evm --help)")
+        if project is not None or as_of is not None or org is not None or trend:
+            raise PmoError(
+                "--series reads a file: give no PROJECT, --as-of, --org or --trend with it"
+            )
         try:
             raw = series.read_bytes()
         except OSError as exc:
@@ -367,7 +490,9 @@ _HELP = (
     "Earned value and earned schedule measures for every measured period.\n\n"
     "From a CSV of cumulative period,pv,ev,ac: PV, EV, AC, SV, CV, SPI, CPI, EAC (BAC/CPI), ETC,"
     " VAC, TCPI (to BAC), ES, SV(t), SPI(t) and IEAC(t), one record per period with ev and ac"
-    " given. Formulas and conventions: docs/evm.md."
+    " given. Formulas and conventions: docs/evm.md.\n\n"
+    "With a PROJECT code instead: the project's measures at --as-of from the database (plus"
+    " project, date, currency and bac; period = AT). See docs/finance.md."
 )
 
 

@@ -1,4 +1,11 @@
-"""Checks for budget lines, cost lines, exchange rates and timesheet entries."""
+"""Checks for budget lines, cost lines, exchange rates, timesheet entries and EVM snapshots.
+
+The finance services live in their own modules: ``rates`` (resource and exchange rates on a
+date), ``costs`` (time-phased planned and actual cost), ``evm`` (earned value, snapshots,
+budget monitoring), ``timesheets`` (booking, submission, approval and its effects),
+``cost_import`` (cost lines from CSV/XLSX). Importing this module registers their checks and
+hooks with ``pmo.core.services``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,16 @@ from typing import Any
 
 from pmo.core.access import Access
 from pmo.core.services import checks
-from pmo.errors import FieldError, PermissionDenied, ValidationFailed
-from pmo.finance.models import BudgetLine, CostLine, ExchangeRate, TimesheetEntry
+from pmo.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
+from pmo.finance.models import (
+    IMMUTABLE_MESSAGE,
+    BudgetLine,
+    CostLine,
+    EvmSnapshot,
+    ExchangeRate,
+    TimesheetEntry,
+)
+from pmo.finance.timesheets import check_booking, check_transition
 from pmo.portfolio.services import check_hierarchy
 
 HOURS_PER_WEEK = Decimal(168)
@@ -53,3 +68,13 @@ def check_timesheet_entry(access: Access, obj: TimesheetEntry, data: Mapping[str
         raise PermissionDenied(
             "only who manages the project may approve or reject its timesheet entries"
         )
+    check_booking(access, obj)
+    check_transition(access, obj, data)
+
+
+@checks(EvmSnapshot)
+def check_evm_snapshot(access: Access, obj: EvmSnapshot, data: Mapping[str, Any]) -> None:
+    if obj.pk is not None:
+        raise Conflict(IMMUTABLE_MESSAGE)
+    if obj.currency != obj.project.currency:
+        raise ValidationFailed.field("currency", "a snapshot is in its project's currency")
