@@ -31,6 +31,7 @@ API_MODULES = (
     "pmo.portfolio.api",
     "pmo.projects.api",
     "pmo.projects.api_schedule",
+    "pmo.projects.api_interop",
     "pmo.resources.api",
     "pmo.finance.api",
     "pmo.risks.api",

@@ -37,6 +37,7 @@ from pmo.errors import (
     FileFormatError,
     FileLocation,
     NotFound,
+    PmoError,
     ValidationFailed,
 )
 
@@ -429,21 +430,53 @@ def token_create(
 # export and import
 
 
+class ExportFormat(StrEnum):
+    json = "json"
+    mspdi = "mspdi"
+    xer = "xer"
+    xlsx = "xlsx"
+    csv = "csv"
+    ics = "ics"
+
+
 def export(
-    org: Annotated[str, typer.Argument(metavar="ORG", help="Organisation code.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="JSON file to write ('-': stdout).")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="ORG|PROJECT",
+            help="Organisation code; with --format mspdi/xer/xlsx/csv/ics, a project code.",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write ('-': stdout).")],
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (default): the whole organisation; mspdi, xer, xlsx, csv, ics: a project.",
+        ),
+    ] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="The project's organisation, if the code repeats.")
+    ] = None,
+    table: Annotated[str, typer.Option(help="What a CSV holds: tasks, risks or issues.")] = "tasks",
 ) -> None:
-    """Export a whole organisation as one JSON document."""
+    """Export a whole organisation as one JSON document, or a project as a file."""
+    if fmt is not None and fmt != ExportFormat.json:
+        from pmo.commands.interop import export_project_file
+
+        export_project_file(target, fmt=fmt.value, out=out, org=org, table=table)
+        return
     django_setup()
 
     def run() -> None:
         from pmo.orgs.models import Organisation
         from pmo.orgs.transfer import document_counts, export_organisation
 
-        organisation = Organisation.objects.filter(code=org).first()
+        organisation = Organisation.objects.filter(code=target).first()
         if organisation is None:
-            raise NotFound(f"no organisation with code {org!r}")
-        with _progress(f"Exporting {org}") as update:
+            raise NotFound(f"no organisation with code {target!r}")
+        with _progress(f"Exporting {target}") as update:
             doc = export_organisation(organisation, progress=update)
         text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
         if str(out) == "-":
@@ -453,7 +486,7 @@ def export(
             _write_atomically(out, text)
         counts = document_counts(doc)
         err_console.print(
-            f"Exported {org}: {counts['projects']} projects, {counts['tasks']:,} tasks, "
+            f"Exported {target}: {counts['projects']} projects, {counts['tasks']:,} tasks, "
             f"{counts['resources']} resources, {counts['users']} users"
             + ("" if str(out) == "-" else f" → {out}"),
             highlight=False,
@@ -481,13 +514,104 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def import_(
-    file: Annotated[Path, typer.Argument(metavar="FILE.json", help="A `pmo export` document.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A `pmo export` JSON document, or a project file: MSPDI .xml, XER, .mpp, "
+            "CSV or XLSX task list.",
+        ),
+    ],
+    org: Annotated[
+        str | None, typer.Option("--org", help="Project files: the organisation to import into.")
+    ] = None,
+    portfolio: Annotated[
+        str | None,
+        typer.Option("--portfolio", help="Project files: the portfolio code (if several)."),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Project files: print what would be created and the fidelity report (pmo's "
+            "schedule against the file's dates); without --org, no database is used.",
+        ),
+    ] = False,
+    code: Annotated[str, typer.Option(help="Project code (default: the file's).")] = "",
+    name: Annotated[str, typer.Option(help="Project name (default: the file's).")] = "",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="mspdi, xer, mpp, csv or xlsx (default: by content)."),
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(help='CSV/XLSX column mapping as JSON, e.g. {"name": "Task Name"}.'),
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX: the sheet (default: the first).")] = None,
+    minutes_per_day: Annotated[
+        int, typer.Option(help="CSV/XLSX: minutes in a day of duration.", min=1, max=1440)
+    ] = 480,
+    resources: Annotated[
+        str,
+        typer.Option(help="create (match by code, add the others), match (only) or none."),
+    ] = "create",
+    limit: Annotated[int, typer.Option(help="--check: tasks that differ to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Import an organisation exported with `pmo export` (refused if its code exists)."""
+    """Import an organisation exported with `pmo export` (refused if its code exists), or a
+    project file (MS Project, Primavera P6, CSV/Excel task list) into --org."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}", code=2)
+        data = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}", code=2)
+    from pmo.interop.projectfile import is_organisation_json
+
+    if not is_organisation_json(data, file.name):
+        from pmo.commands import interop
+
+        columns = interop._mapping(mapping)
+        if check and org is None:
+            try:
+                interop.check_file(
+                    file,
+                    fmt=fmt,
+                    mapping=columns,
+                    sheet=sheet,
+                    minutes_per_day=minutes_per_day,
+                    limit=limit,
+                    as_json=as_json,
+                )
+            except PmoError as exc:
+                fail(exc.message, code=2)
+            return
+        if org is None:
+            fail(
+                f"{file.name} is a project file: give --org ORG (and --portfolio CODE) to import "
+                "it, or --check alone to compare pmo's schedule with it without a database",
+                code=2,
+            )
+        interop.import_project_file(
+            file,
+            org=org,
+            portfolio=portfolio,
+            check=check,
+            code=code,
+            name=name,
+            fmt=fmt,
+            mapping=columns,
+            sheet=sheet,
+            minutes_per_day=minutes_per_day,
+            resources=resources,
+            limit=limit,
+            as_json=as_json,
+        )
+        return
+    if org or portfolio or check:
+        fail("--org, --portfolio and --check are for project files, not organisations", code=2)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(f"cannot read {file}: {exc}", code=2)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -1,8 +1,11 @@
 """``pmo schedule FILE``: critical-path schedule of a file, no database.
 
 FILE is a CSV task list (``id,name,duration,predecessors`` in Microsoft Project's notation),
-a PSPLIB ``.sm`` instance (durations in days, finish-to-start links, job numbers as ids) or a
-pmo JSON plan; the kind is told by the extension, else by the content.
+a PSPLIB ``.sm`` instance (durations in days, finish-to-start links, job numbers as ids), a
+pmo JSON plan, an MS Project XML (MSPDI) file or a Primavera P6 XER file; the kind is told by
+the extension, else by the content. MSPDI and XER files are scheduled on their own calendars
+with their own options, and rows carry the file's task ids (MSPDI ``UID``, XER ``task_id``;
+several XER projects are scheduled together as one program).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import typer
 from pmo.commands import err_console
 from pmo.engine.calendar import Calendar
 from pmo.engine.cpm import ScheduleResult, schedule
-from pmo.engine.plan import Link, Plan, Task
+from pmo.engine.plan import Link, Plan, ScheduleOptions, Task
 from pmo.errors import CircularDependency, FileFormatError, FileLocation, PmoError
 
 COLUMNS = (
@@ -59,17 +62,50 @@ def make_calendar(choice: CalendarChoice) -> Calendar:
 
 def _kind(path: Path) -> str:
     ext = path.suffix.lower()
-    if ext in (".sm", ".json", ".csv"):
+    if ext in (".sm", ".json", ".csv", ".xer"):
         return ext[1:]
+    if ext == ".xml":
+        return "mspdi"
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:2000].lstrip()
+        head = path.read_text(encoding="utf-8", errors="replace")[:2000].lstrip("\ufeff \r\n\t")
     except OSError as exc:
         raise FileFormatError(f"cannot read: {exc.strerror}", FileLocation(path.name)) from exc
     if head.startswith("{"):
         return "json"
+    if head.startswith("<"):
+        return "mspdi"
+    if head.startswith("ERMHDR"):
+        return "xer"
     if "PRECEDENCE RELATIONS" in head.upper() or head.startswith("*****"):
         return "sm"
     return "csv"
+
+
+def load(
+    path: Path, start: datetime | None, choice: CalendarChoice | None
+) -> tuple[Plan, ScheduleOptions | None]:
+    """The file as a plan, and the scheduling options of an MSPDI/XER file (their own
+    calendars are used: ``choice`` applies to the other kinds only)."""
+    if not path.is_file():
+        raise FileFormatError("no such file", FileLocation(str(path)))
+    kind = _kind(path)
+    if kind in ("mspdi", "xer"):
+        from pmo.interop.document import combine, schedule_options, to_plan
+
+        if kind == "mspdi":
+            from pmo.interop.mspdi import read_mspdi
+
+            doc = read_mspdi(path)
+        else:
+            from pmo.interop.xer import read_xer
+
+            docs = read_xer(path)
+            doc = docs[0] if len(docs) == 1 else combine(docs)
+        plan = to_plan(doc)
+        if start is not None:
+            plan = replace(plan, project_start=start)
+        return plan, schedule_options(doc)
+    return load_plan(path, start, choice), None
 
 
 def load_plan(path: Path, start: datetime | None, choice: CalendarChoice | None) -> Plan:
@@ -77,6 +113,8 @@ def load_plan(path: Path, start: datetime | None, choice: CalendarChoice | None)
     if not path.is_file():
         raise FileFormatError("no such file", FileLocation(str(path)))
     kind = _kind(path)
+    if kind in ("mspdi", "xer"):
+        return load(path, start, choice)[0]
     when = start or datetime.combine(date.today(), datetime.min.time())
     if kind == "json":
         from pmo.interop.plan_json import read_plan_json
@@ -146,12 +184,12 @@ def render(plan: Plan, result: ScheduleResult, fmt: OutputFormat) -> str:
 def run(
     path: Path, start: datetime | None, choice: CalendarChoice | None, fmt: OutputFormat
 ) -> str:
-    plan = load_plan(path, start, choice)
+    plan, options = load(path, start, choice)
     if len(plan.tasks) >= SPINNER_FROM:
         with err_console.status(f"Scheduling {len(plan.tasks):,} tasks…"):
-            result = schedule(plan)
+            result = schedule(plan, options)
     else:
-        result = schedule(plan)
+        result = schedule(plan, options)
     return render(plan, result, fmt)
 
 
@@ -165,7 +203,12 @@ def fail_one_line(message: str) -> NoReturn:
 def register(app: typer.Typer) -> None:
     @app.command("schedule")
     def schedule_command(
-        file: Annotated[Path, typer.Argument(help="CSV task list, PSPLIB .sm or pmo JSON plan")],
+        file: Annotated[
+            Path,
+            typer.Argument(
+                help="CSV task list, PSPLIB .sm, pmo JSON plan, MS Project XML (MSPDI) or P6 XER"
+            ),
+        ],
         start: Annotated[
             str | None,
             typer.Option(help="project start YYYY-MM-DD (default: today, first working day)"),

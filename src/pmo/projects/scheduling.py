@@ -146,9 +146,14 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
     tasks = list(
         Task.objects.filter(project_id__in=project_ids).order_by("project_id", "position", "pk")
     )
+    # Semi-joins on the task ids rather than joins through both ends: the planner keeps a
+    # hash semi-join even on tables whose statistics are not yet gathered (a fresh import).
+    in_plan = Task.objects.filter(project_id__in=project_ids).values("pk")
     links = list(
         Dependency.objects.filter(
-            successor__project_id__in=project_ids, predecessor__project_id__in=project_ids
+            organisation_id=main.organisation_id,
+            successor_id__in=in_plan,
+            predecessor_id__in=in_plan,
         ).order_by("pk")
     )
     calendar_ids = {t.calendar_id for t in tasks if t.calendar_id}
@@ -565,10 +570,13 @@ def gantt_data(
         }
     calendar = _project_calendar(project)
     mpd = calendar.minutes_per_day if calendar else 480
+    in_project = Task.objects.filter(project=project).values("pk")
     links = [
         [row[p], row[s], typ]
         for p, s, typ in Dependency.objects.filter(
-            predecessor__project=project, successor__project=project
+            organisation_id=project.organisation_id,
+            predecessor_id__in=in_project,
+            successor_id__in=in_project,
         ).values_list("predecessor_id", "successor_id", "type")
         if p in row and s in row
     ]

@@ -20,6 +20,7 @@ for _name in (
     "pmo.portfolio.views",
     "pmo.projects.views",
     "pmo.projects.views_schedule",
+    "pmo.projects.views_interop",
     "pmo.resources.views",
     "pmo.risks.views",
     "pmo.governance.views",
