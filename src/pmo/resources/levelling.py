@@ -189,7 +189,7 @@ def plan_signature(project_ids: Iterable[int]) -> str:
     feed(
         "links",
         Dependency.objects.filter(
-            Q(successor__project_id__in=ids) | Q(predecessor__project_id__in=ids)
+            Q(successor_id__in=tasks.values("pk")) | Q(predecessor_id__in=tasks.values("pk"))
         )
         .order_by("pk")
         .values_list("pk", "version"),
