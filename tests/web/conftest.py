@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -74,3 +74,27 @@ def big_project(two_orgs: dict[str, Any]) -> Callable[[int], Any]:
         return project
 
     return make
+
+
+@pytest.fixture
+def browser_context(live_server: Any) -> Iterator[Callable[[], Any]]:
+    """``browser_context()`` opens a new browser context (its own cookies) on the live app."""
+    from browser_support import chromium
+
+    with chromium(live_server.url, {"width": 1400, "height": 1000}) as new_context:
+        yield new_context
+
+
+@pytest.fixture
+def page(live_server: Any) -> Iterator[Any]:
+    """A page of a fresh chromium on the live app (pytest-django's ``live_server``)."""
+    from browser_support import chromium
+
+    with chromium(live_server.url, {"width": 1400, "height": 900}) as new_context:
+        context = new_context()
+        pg = context.new_page()
+        pg.set_default_timeout(30_000)
+        try:
+            yield pg
+        finally:
+            context.close()

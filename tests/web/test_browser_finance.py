@@ -10,48 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import BROWSER_MARKS
 
-CHROMIUM = Path(os.environ.get("PMO_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "browser-finance-pw-1"
 SCREENSHOTS = Path(os.environ.get("PMO_SCREENSHOT_DIR", "/tmp"))  # noqa: S108
 UTC = dt.UTC
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
-]
-
-
-@pytest.fixture
-def browser_context(live_server: Any) -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield lambda: browser.new_context(
-                base_url=live_server.url, viewport={"width": 1400, "height": 1000}
-            )
-        finally:
-            browser.close()
-            connections.close_all()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

@@ -12,17 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD
+from browser_support import BROWSER_MARKS
+from test_browser import PASSWORD
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 SCREENSHOT = Path(os.environ.get("PMO_GANTT_SCREENSHOT", "/tmp/pmo-gantt.png"))  # noqa: S108
 N_TASKS = 5000
 
@@ -96,27 +93,6 @@ def gantt_world(transactional_db: Any) -> dict[str, Any]:
     Task.objects.filter(pk=tasks[0].pk).update(duration_minutes=480 * 5)
     summary = scheduling.do_schedule_project(access, project)
     return {"project": project, "user": user, "summary": summary}
-
-
-@pytest.fixture
-def page(live_server: Any) -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1400, "height": 900}
-        )
-        pg = context.new_page()
-        pg.set_default_timeout(30_000)
-        try:
-            yield pg
-        finally:
-            context.close()
-            browser.close()
-            connections.close_all()
 
 
 def _pixel(page: Any, x: int, y: int) -> list[int]:

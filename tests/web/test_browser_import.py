@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, PASSWORD, _log_in, page  # noqa: F401 - the page fixture
+from browser_support import BROWSER_MARKS
+from test_browser import PASSWORD, _log_in
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 SAMPLE = SAMPLES / "mspdi" / "aspose__Software-Development-Plan.mspdi.xml"
 SCREENSHOT = Path(os.environ.get("PMO_IMPORT_SCREENSHOT", "/tmp/pmo-import.png"))  # noqa: S108
 
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
+    *BROWSER_MARKS,
     pytest.mark.skipif(not SAMPLE.is_file(), reason="../shared/samples is not present"),
 ]
 
@@ -40,7 +40,7 @@ def world(transactional_db: Any, settings: Any, tmp_path: Path) -> dict[str, Any
     return {"org": org, "portfolio": portfolio, "dir": tmp_path / "imports"}
 
 
-def test_upload_preview_fidelity_create_and_gantt(page: Any, world: dict[str, Any]) -> None:  # noqa: F811
+def test_upload_preview_fidelity_create_and_gantt(page: Any, world: dict[str, Any]) -> None:
     from pmo.projects.models import Project, Task
 
     _log_in(page)
