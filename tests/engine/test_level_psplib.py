@@ -62,3 +62,25 @@ def test_heuristic_is_feasible_and_within_reach(rel: str) -> None:
             assert period is not None
             finish = r.starts + problem.durations
             assert np.all((r.starts[holders] <= period) & (finish[holders] > period))
+
+
+@pytest.mark.parametrize("slack", [-1.0, 0.0, 0.05])
+def test_unjustified_children_keep_the_schedule_count_honest(slack: float) -> None:
+    # children far above the population's worst makespan skip justification: one schedule
+    # each instead of three; the budget still holds and the result stays feasible
+    from pmo.engine.level import prepare
+    from pmo.engine.level_heuristic import run_heuristic
+
+    problem = _problem("j60/j6013_1.sm")
+    prep = prepare(problem)
+    h = run_heuristic(
+        prep.arrays,
+        schedules=1500,
+        time_limit=30.0,
+        rng=np.random.default_rng(0),
+        lower_bound=prep.lower_bound,
+        justify_slack=slack,
+    )
+    assert 0 < h.schedules <= 1500
+    assert check_schedule(problem, h.starts) == []
+    assert h.makespan >= int(_bounds()["j60/j6013_1.sm"]["best_known_ub"])

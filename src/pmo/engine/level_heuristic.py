@@ -417,16 +417,19 @@ def _decode(
     avail: I64,
     order_free: I64,
     fixed_end: int,
+    justify_above: float = np.inf,
 ) -> tuple[int, int]:
-    """Serial SGS of the list ``lst`` then ``rounds`` of justification; rewrites ``lst`` as the
-    start order of the final schedule (Lamarckian write-back). Returns (makespan, schedules)."""
+    """Serial SGS of the list ``lst`` then ``rounds`` of justification, unless its makespan is
+    above ``justify_above`` (a hopeless schedule is not worth two more passes); rewrites
+    ``lst`` as the start order of the final schedule (Lamarckian write-back). Returns
+    (makespan, schedules)."""
     starts[:] = start0
     mk = sgs_forward(
         lst, dur, release, pred_ptr, pred_idx, pred_dist, req_ptr, req_res, req_amt,
         avail0, avail, starts,
     )  # fmt: skip
     generated = 1
-    if rounds > 0 and mk >= 0:
+    if rounds > 0 and mk >= 0 and mk <= justify_above:
         mk, g = justify(
             starts, mk, rounds, dur, release, latest, pred_ptr, pred_idx, pred_dist,
             succ_ptr, succ_idx, succ_dist, req_ptr, req_res, req_amt, avail0, order_free,
@@ -643,6 +646,7 @@ def ga_generation(
     hard_deadline: I64,
     fixed_end: int,
     inv_cap: F64,
+    justify_slack: float,
 ) -> int:
     """One generation of the activity-list GA (Hartmann 1998) with justified children: pick
     parents by binary tournament, cross, mutate, decode; then keep the best ``pop.shape[0]``
@@ -661,6 +665,13 @@ def ga_generation(
     posbuf = np.zeros(n, np.int64)
     generated = 0
     made = 0
+    # children whose forward schedule is this far above the population's worst makespan are
+    # not justified (they would not survive anyway); hard lateness disables the cut
+    justify_above = np.inf
+    if justify_slack >= 0:
+        worst = np.floor(fit.max())
+        if worst <= horizon:
+            justify_above = worst * (1.0 + justify_slack)
     for c in range(0, n_children, 2):
         if generated + 2 * (1 + 2 * rounds) > budget:
             break
@@ -693,7 +704,7 @@ def ga_generation(
             _mk, g = _decode(
                 child, st, start0, rounds, dur, release, latest, pred_ptr, pred_idx, pred_dist,
                 succ_ptr, succ_idx, succ_dist, req_ptr, req_res, req_amt, avail0, avail,
-                order_free, fixed_end,
+                order_free, fixed_end, justify_above,
             )  # fmt: skip
             generated += g
             kid_fit[c + side] = fitness(
@@ -877,10 +888,11 @@ def run_heuristic(
     rounds: int | None = None,
     restart_after: int = 25,
     spread_share: float = 1.0,
-    p_peak: float = 0.5,
+    p_peak: float = 0.3,
     phase2_at: float = 1.0,
     p_neighbour: float = 0.15,
     p_shift: float = 0.02,
+    justify_slack: float = 0.05,
 ) -> HeuristicOutcome:
     """Level with priority rules, sampling, justification and the activity-list GA, within
     ``schedules`` generated schedules and ``time_limit`` seconds; stops at ``lower_bound``."""
@@ -955,7 +967,7 @@ def run_heuristic(
             break
         generated += _ga_gen(
             rng, pop, fit, pop_starts, children, left, p_mut, p_shift, p_peak, rounds,
-            a.dur, a.free, a.start0, *args[1:], *rest, a.inv_cap,
+            a.dur, a.free, a.start0, *args[1:], *rest, a.inv_cap, justify_slack,
         )  # fmt: skip
         remember()
         gen_time = time.perf_counter() - t1
