@@ -37,7 +37,7 @@ demo: migrate
 	$(BIN)/pmo demo --if-empty
 
 run: demo
-	$(BIN)/pmo demo --logins
+	$(BIN)/pmo demo --logins --host $(HOST) --port $(PORT)
 	$(BIN)/pmo serve --host $(HOST) --port $(PORT)
 
 serve: install
