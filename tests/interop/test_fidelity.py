@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pmo.engine.plan import LagCalendar, ProgressMode
+from pmo.engine.plan import Convention, LagCalendar, ProgressMode, ScheduleOptions
 from pmo.interop.document import (
     DocLink,
     DocTask,
@@ -27,9 +27,9 @@ needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/sampl
 
 # sample, project code (XER) -> (compared, identical floor, equivalent floor)
 FLOORS = {
-    ("mspdi/aspose__Software-Development-Plan.mspdi.xml", ""): (87, 80, 86),
+    ("mspdi/aspose__Software-Development-Plan.mspdi.xml", ""): (87, 87, 87),
     ("mspdi/mpxj__calendar-recurring-exceptions-project2016-mspdi.xml", ""): (1, 1, 1),
-    ("mspdi/mpxj__legacy-sample.xml", ""): (20, 16, 20),
+    ("mspdi/mpxj__legacy-sample.xml", ""): (20, 20, 20),
     ("mspdi/mpxj__mspdiresource.xml", ""): (4, 4, 4),
     ("mspdi/mpxj__task-links-project2003-mspdi.xml", ""): (17, 17, 17),
     ("xer/aspose__MultiprojectWithExternal.xer", "TestProject"): (1, 0, 0),
@@ -38,7 +38,7 @@ FLOORS = {
     ("xer/mpxj__PredecessorCalendar.xer", "TEST PROJECT"): (0, 0, 0),
     ("xer/mpxj__percent-complete-8.4.xer", "EC00640"): (0, 0, 0),
     ("xer/mpxj__resource-rates-test.xer", "NEWPROJ"): (0, 0, 0),
-    ("xer/pyp6xer__SP10_cost_loaded.xer", "HS2-LWM-IMP-040-20"): (3471, 1041, 1112),
+    ("xer/pyp6xer__SP10_cost_loaded.xer", "HS2-LWM-IMP-040-20"): (3471, 3426, 3426),
 }
 
 
@@ -90,9 +90,26 @@ def test_p6_options_reach_the_engine() -> None:
     assert opts.lag_calendar == LagCalendar.PREDECESSOR
     assert opts.progress_mode == ProgressMode.RETAINED_LOGIC
     assert opts.honor_constraint_dates is False
+    assert opts.convention == Convention.P6
+    assert opts.use_expected_finish and opts.start_lag_from_early_start
     report = check_fidelity(doc)
     assert report.skipped["completed activity (P6 does not reschedule it)"] == 523
     assert report.skipped["P6 WBS element (no dates stored, not scheduled)"] == 2266
+    # scheduled by MS Project's rules instead, the P6 file is far from what P6 stored
+    msp = replace(opts, convention=Convention.MSPROJECT, use_expected_finish=False)
+    assert check_fidelity(doc, msp).identical < report.identical - 2000
+
+
+@needs_samples
+def test_ms_project_files_follow_ms_project_rules() -> None:
+    doc = read_mspdi(SAMPLES / "mspdi" / "aspose__Software-Development-Plan.mspdi.xml")
+    assert schedule_options(doc).convention == Convention.MSPROJECT
+    report = check_fidelity(doc)
+    assert report.percent_identical == 100.0
+    # milestone late dates at the end of the previous period (as P6 places them) and summary
+    # float from the children: the tasks MS Project shows otherwise
+    other = ScheduleOptions(moments=Convention.P6, summary_float_own=False)
+    assert {t.task_id for t in check_fidelity(doc, other).tasks} >= {"6", "16", "24", "32"}
 
 
 def _tiny(stored_finish: datetime) -> ProjectDocument:

@@ -15,6 +15,10 @@ Entry point: :func:`schedule` (``Plan`` + ``ScheduleOptions`` -> ``ScheduleResul
   (links into the summary land there, as in Microsoft Project a summary's predecessor holds
   all its subtasks), a *finish entry* for FF/SF links into it, and the summary itself, rolled
   up from its children (start = min, finish = max) and driving its successors.
+* What the method leaves open - which moment of a non-working gap a date is, summary and free
+  float, ALAP, progress - follows ``ScheduleOptions.convention`` (Microsoft Project's rules
+  or Primavera P6's, ``plan.Rules``). Each node carries, per date, which end of its class of
+  moments it is shown at (``mt``: Fri 17:00 or Mon 08:00); dates cross calendars there.
 """
 
 from __future__ import annotations
@@ -38,11 +42,13 @@ from pmo.engine.calendar import (
 from pmo.engine.plan import (
     DATED_CONSTRAINTS,
     ConstraintType,
+    Convention,
     LagCalendar,
     LagUnit,
     LinkTable,
     Plan,
     ProgressMode,
+    Rules,
     ScheduleOptions,
 )
 from pmo.errors import CircularDependency, FieldError, SchedulingError, ValidationFailed
@@ -67,6 +73,19 @@ NAT_INT = np.iinfo(np.int64).min  # datetime64 NaT viewed as int64
 FS, SS, FF, SF, ROLL = 0, 1, 2, 3, 4
 # node states
 NORMAL, STARTED, DONE, SUMMARY = 0, 1, 2, 3
+# Where each date of a node is shown in its ordinal's class of moments (``mt``, per node): bit
+# set = the latest moment (the start of the next working period: Mon 08:00), clear = the
+# earliest (the end of the previous one: Fri 17:00). Dates cross to other calendars at that
+# moment. ``kind`` (per node) holds the initial bits and how they may change (see _kinds).
+MT_ES, MT_EF, MT_LS, MT_LF = 1, 2, 4, 8
+K_DYN_E = 16  # zero duration: early dates at the moment of what sets them (the latest)
+K_DYN_EF = 32  # early finish at the moment of a start-to-finish bound that ties (MS Project)
+K_DYN_L = 64  # zero duration: late dates at the moment of what bounds them (the earliest)
+K_ALAP = 128  # as late as possible
+K_NO_FREE = 256  # no free float (P6: expected finish, mandatory constraint)
+K_DYN_LS = 512  # late start at the moment of a start bound that drives it (P6)
+# _backward flags
+F_SHOWN, F_CAP, F_ALAP_FREE, F_PROG_P6, F_SS_EARLY, F_EXPECTED = 1, 2, 4, 8, 16, 32
 
 # ----------------------------------------------------------------------------------------------
 # numba kernels. Calendars travel packed in one int64 array ``cb`` (see _pack_index): the
@@ -137,7 +156,8 @@ def _conv(w, finish, c_from, c_to, cb):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def _fwd(src, src_finish, cp, cl, cs, lag, cb):  # type: ignore[no-untyped-def]
     """Bound a link puts on its successor (ordinal on ``cs``) from the predecessor's date
-    ``src`` (ordinal on ``cp``), the lag counted on calendar ``cl``."""
+    ``src`` (ordinal on ``cp``, shown at the earliest moment of its class if ``src_finish``,
+    else the latest), the lag counted on calendar ``cl``."""
     if cp == cs and (lag == 0 or cl == cs):
         return src + lag
     if lag == 0:
@@ -150,20 +170,49 @@ def _fwd(src, src_finish, cp, cl, cs, lag, cb):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _bwd(src, cs, cl, cp, lag, cb):  # type: ignore[no-untyped-def]
-    """Mirror of ``_fwd``: the latest date of the predecessor (ordinal on ``cp``) that lets the
-    successor keep date ``src`` (ordinal on ``cs``).
+def _fwd_late(src, src_finish, cp, cl, cs, lag, y, gap_late, cb):  # type: ignore[no-untyped-def]
+    """Whether the moment ``_fwd`` converted (ordinal ``y`` on ``cs``) is the later moment of
+    its class there: the start of a working period; ``gap_late`` for one inside a gap."""
+    if lag == 0:
+        m = _time(cp, src, src_finish, cb)
+    else:
+        x = _conv(src, src_finish, cp, cl, cb) + lag
+        m = _time(cl, x, lag > 0, cb)
+    if m == _time(cs, y, True, cb):
+        return False
+    return gap_late or m == _time(cs, y, False, cb)
 
-    Every conversion here takes the *last* moment of an ordinal's class: the least the
-    successor's date demands. Because ``_fwd`` never asks for more than the class it lands
-    in, a chain the forward pass made tight comes back with zero float, never negative (the
-    argument is in docs/scheduling.md, "Which moment of a class")."""
+
+@njit(cache=True)
+def _bwd(src, src_finish, cs, cl, cp, lag, lead_finish, cb):  # type: ignore[no-untyped-def]
+    """Mirror of ``_fwd``: the latest date of the predecessor (ordinal on ``cp``) that lets the
+    successor keep date ``src`` (ordinal on ``cs``, converted at the earliest moment of its
+    class if ``src_finish``, else the latest).
+
+    Microsoft Project's rule (``src_finish`` and ``lead_finish`` False) converts at the *last*
+    moment of an ordinal's class: the least the successor's date demands. Because ``_fwd``
+    never asks for more than the class it lands in, a chain the forward pass made tight comes
+    back with zero float, never negative (the argument is in docs/scheduling.md, "Which moment
+    of a class"). P6 converts at the moment a date is shown, and taking a lead off moves
+    forward, to the end of a working minute (``lead_finish``)."""
     if cp == cs and (lag == 0 or cl == cs):
         return src - lag
     if lag == 0:
-        return _conv(src, False, cs, cp, cb)
-    x = _conv(src, False, cs, cl, cb) - lag
-    return _conv(x, False, cl, cp, cb)
+        return _conv(src, src_finish, cs, cp, cb)
+    x = _conv(src, src_finish, cs, cl, cb) - lag
+    return _conv(x, lead_finish and lag < 0, cl, cp, cb)
+
+
+@njit(cache=True)
+def _bwd_late(src, src_finish, cs, cl, cp, lag, lead_finish, y, cb):  # type: ignore[no-untyped-def]
+    """Whether the moment ``_bwd`` converted (ordinal ``y`` on ``cp``) is the start of a working
+    period there (a moment inside a gap counts as the end of the previous one)."""
+    if lag == 0:
+        m = _time(cs, src, src_finish, cb)
+    else:
+        x = _conv(src, src_finish, cs, cl, cb) - lag
+        m = _time(cl, x, lead_finish and lag < 0, cb)
+    return m == _time(cp, y, False, cb) and m != _time(cp, y, True, cb)
 
 
 @njit(cache=True)
@@ -272,16 +321,67 @@ def _ords(ncal, ts, cb):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _bound_types(nodes, kind, ncal, mom, bounds, gap_next, cb):  # type: ignore[no-untyped-def]
+    """For nodes whose dates sit at the moment of what sets them (K_DYN_*): bit ``r`` set when
+    bound row ``r`` is the later moment of its class: the start of a working period. A moment
+    inside a gap counts as the start of the next period for an early bound (rows < 8) when
+    ``gap_next`` (P6), else as the end of the previous one."""
+    out = np.zeros(ncal.shape[0], np.int16)
+    for i in range(nodes.shape[0]):
+        j = nodes[i]
+        k = kind[j]
+        c = ncal[j]
+        bits = 0
+        for r in range(12):
+            if r < 6:
+                if k & K_DYN_E == 0:
+                    continue
+            elif r < 8 or k & (K_DYN_L | K_DYN_LS) == 0:
+                continue
+            t = mom[r, j]
+            if t in (LOW, HIGH):
+                continue
+            w = bounds[r, j]
+            later = (gap_next and r < 8) or t == _time(c, w, False, cb)
+            if later and t != _time(c, w, True, cb):
+                bits |= 1 << r
+        out[j] = bits
+    return out
+
+
+@njit(cache=True)
+def _from_done(p, fin, lag, bounds, rs):  # type: ignore[no-untyped-def]
+    """P6, a link from completed task ``p`` (in the network as work of no duration at
+    ``rs[p]``, at or after the data date ``bounds[0, p]``): (source date, lag). A start link
+    counts its lag from the actual start; a finish link's lag runs from the actual finish and
+    what of it is left at the data date counts from ``rs[p]``."""
+    if fin:
+        if lag <= 0:
+            return rs[p], 0
+        return rs[p], max(lag - max(bounds[0, p] - bounds[7, p], 0), 0)
+    if bounds[6, p] + lag > rs[p]:
+        return bounds[6, p], lag
+    return rs[p], 0
+
+
+@njit(cache=True)
 def _forward(  # type: ignore[no-untyped-def]
-    inl, ncal, dur, state, bounds, honor, override, cb, es, ef, rs,
+    inl, ncal, dur, state, bounds, btype, kind, done_work, honor, override, flags, cb,
+    es, ef, rs, mt,
 ):  # fmt: skip
     # bounds rows: 0 es_min, 1 ef_min, 2 es_max, 3 ef_max, 4 es_fix, 5 ef_fix, 6 actual start,
     # 7 actual finish
     in_ptr, in_pred, in_attr = inl
+    ss_early = (flags & F_SS_EARLY) != 0
+    p6_progress = (flags & F_PROG_P6) != 0
+    gap_next = (flags & F_SHOWN) != 0
+    expected = (flags & F_EXPECTED) != 0
     for j in range(ncal.shape[0]):  # nodes are numbered in topological order
         cj = ncal[j]
         sj = state[j]
-        if sj == DONE:  # completed tasks keep their actual dates
+        kj = kind[j]
+        mt[j] = kj & (MT_ES | MT_EF | MT_LS | MT_LF)
+        if sj == DONE and not p6_progress:  # completed tasks keep their actual dates
             es[j] = bounds[6, j]
             ef[j] = bounds[7, j]
             rs[j] = es[j]
@@ -297,8 +397,17 @@ def _forward(  # type: ignore[no-untyped-def]
             ef[j] = hi
             rs[j] = lo
             continue
+        d = dur[j]
+        dyn_s = (kj & K_DYN_E) != 0  # the start sits at the moment that sets it
+        dyn_f = dyn_s or (kj & K_DYN_EF) != 0  # the finish too
         bs = bounds[0, j]
         bf = bounds[1, j]
+        bt = btype[j]
+        bs_late = (bt & 1) != 0  # the bound is the later moment of its class
+        bf_late = (bt & 2) != 0
+        if sj == DONE:  # P6: at the data date as it is (in a gap: the earliest moment) ...
+            bs_late = False
+            bf_late = False
         if not (sj == STARTED and override):
             for e in range(in_ptr[j], in_ptr[j + 1]):
                 p = in_pred[e]
@@ -309,34 +418,89 @@ def _forward(  # type: ignore[no-untyped-def]
                 cp = ncal[p]
                 fin = (ty & 1) == 0  # FS, FF: from the predecessor's finish
                 src = ef[p] if fin else es[p]
+                if not fin and ss_early and state[p] == STARTED:
+                    # P6: from where the remaining work resumes, less the work already done
+                    src = rs[p]
+                    lag = max(lag - done_work[p], 0) if lag > 0 else 0
+                elif p6_progress and state[p] == DONE:
+                    src, lag = _from_done(p, fin, lag, bounds, rs)
+                # the moment matters for a milestone, and for a finish a start sets (SF)
+                typed = dyn_s or (dyn_f and ty == SF)
+                y_late = False
                 if cp == cj and (lag == 0 or cl == cj):
                     y = src + lag  # same calendar: plain arithmetic (the common case)
+                    if typed:  # a lead ends at the start of a working minute
+                        y_late = (mt[p] & (MT_EF if fin else MT_ES)) != 0 if lag == 0 else lag < 0
                 else:
-                    y = _fwd(src, fin, cp, cl, cj, lag, cb)
+                    src_late = (mt[p] & (MT_EF if fin else MT_ES)) != 0
+                    y = _fwd(src, not src_late, cp, cl, cj, lag, cb)
+                    if typed:
+                        # inside a gap: P6 rounds to the next working period (but a completed
+                        # task keeps the data date as it is); MS Project to the previous one
+                        y_late = _fwd_late(
+                            src, not src_late, cp, cl, cj, lag, y, gap_next and sj != DONE, cb
+                        )
+                # the latest bound; as moments when they matter (a tie: the later moment)
                 if ty <= SS:  # FS, SS bound the successor's start
-                    bs = max(bs, y)
-                else:
-                    bf = max(bf, y)
-        d = dur[j]
+                    if y > bs:
+                        bs = y
+                        bs_late = y_late
+                    elif dyn_s and y == bs:
+                        bs_late = bs_late or y_late
+                elif y > bf:
+                    bf = y
+                    bf_late = y_late
+                elif dyn_f and y == bf:
+                    bf_late = bf_late or y_late
+        if sj == DONE:  # ... or where its predecessors push it, as work of no duration
+            r = max(bs, bf)
+            late = (bs_late and bs == r) or (bf_late and bf == r)
+            es[j] = bounds[6, j]
+            rs[j] = r
+            ef[j] = r
+            mt[j] = ((MT_ES | MT_EF) if late else 0) | MT_LS | MT_LF
+            continue
         if sj == STARTED:
             # remaining work resumes no earlier than the status date (bounds[0]) and, with
             # retained logic, after what its links require
             r = max(bs, bf - d)
+            if expected and bounds[12, j] > r:  # P6 expected finish: the remaining work ends there
+                d = bounds[12, j] - r
+                dur[j] = d
             es[j] = bounds[6, j]
             rs[j] = r
             ef[j] = r + d
             continue
-        s = max(bs, bf - d)
+        # the latest of the bounds, as moments: on a tie the later moment of the class
+        if bf - d > bs:
+            s = bf - d
+            s_late = bf_late
+        else:
+            s = bs
+            s_late = bs_late or (bf - d == bs and bf_late)
         if honor:  # MS Project: constraint dates beat links (the clash shows as negative float)
+            if bounds[2, j] < s or (bounds[2, j] == s and (bt & 4) == 0):
+                s_late = (bt & 4) != 0
             s = min(s, bounds[2, j])
+            if bounds[3, j] - d < s or (bounds[3, j] - d == s and (bt & 8) == 0):
+                s_late = (bt & 8) != 0
             s = min(s, bounds[3, j] - d)
         if bounds[4, j] != LOW:  # must start on
             s = bounds[4, j]
+            s_late = (bt & 16) != 0
         elif bounds[5, j] != LOW:  # must finish on
             s = bounds[5, j] - d
+            s_late = (bt & 32) != 0
+        if expected and bounds[12, j] > s:  # P6 expected finish: the remaining work ends there
+            d = bounds[12, j] - s
+            dur[j] = d
         es[j] = s
         rs[j] = s
         ef[j] = s + d
+        if dyn_s:  # zero duration: start and finish are one moment
+            mt[j] = (mt[j] & ~(MT_ES | MT_EF)) | ((MT_ES | MT_EF) if s_late else 0)
+        elif dyn_f and bf == s + d and bf_late and bounds[4, j] == LOW:
+            mt[j] |= MT_EF  # a finish bound at the start of the next period (MS Project SF)
 
 
 @njit(cache=True)
@@ -355,12 +519,22 @@ def _latest_finish(ef, ncal, is_task, n_cal, cb):  # type: ignore[no-untyped-def
 
 @njit(cache=True)
 def _backward(  # type: ignore[no-untyped-def]
-    inl, outl, ncal, dur, state, bounds, pf_ord, is_task, override, cb, es, rs, ef, ls,
-    lf, ls_rep, tf, ff, on,
+    inl, outl, ncal, dur, state, bounds, btype, kind, done_work, pf_ord, pf_late, is_task,
+    override, flags, cb, es, rs, ef, ls, lf, ls_rep, tf, ff, on, mt, xs, xf,
 ):  # fmt: skip
-    """Late dates, total and free float and the driving path, in one sweep back to front."""
+    """Late dates, total and free float, ALAP dates and the driving path, in one sweep back to
+    front. ``flags``: F_SHOWN (convert late dates at the moment they are shown, P6), F_CAP
+    (free float within [0, total float]), F_ALAP_FREE (ALAP delayed by uncapped free float,
+    predecessors measured to the delayed dates), F_PROG_P6 (P6 progress: in-progress late start
+    from the start links, completed tasks stay in the network as work of no duration),
+    F_SS_EARLY (start lags of in-progress tasks less the work done)."""
     in_ptr, in_pred, in_attr = inl
     out_ptr, out_succ, out_attr = outl
+    shown = (flags & F_SHOWN) != 0
+    capped = (flags & F_CAP) != 0
+    alap_free = (flags & F_ALAP_FREE) != 0
+    p6_progress = (flags & F_PROG_P6) != 0
+    ss_early = (flags & F_SS_EARLY) != 0
     n = ncal.shape[0]
     for j in range(n):
         on[j] = is_task[j] and state[j] != DONE and ef[j] == pf_ord[ncal[j]]
@@ -368,28 +542,43 @@ def _backward(  # type: ignore[no-untyped-def]
     for j in range(n - 1, -1, -1):
         cj = ncal[j]
         sj = state[j]
-        if sj == DONE:  # no float on finished work
+        kj = kind[j]
+        if sj == DONE and not p6_progress:  # no float on finished work
             ls[j] = rs[j]
             lf[j] = ef[j]
             ls_rep[j] = es[j]
             tf[j] = 0
             ff[j] = 0
             continue
+        dyn_l = (kj & K_DYN_L) != 0  # late dates at the moment of what bounds them
+        dyn_ls = (kj & K_DYN_LS) != 0
+        bt = btype[j]
         b_s = bounds[8, j]
-        b_f = min(bounds[9, j], pf_ord[cj])  # nothing finishes after the project
+        bs_late = (bt & (1 << 8)) != 0
+        b_f = bounds[9, j]
+        bf_late = (bt & (1 << 9)) != 0
+        if pf_ord[cj] < b_f or (pf_ord[cj] == b_f and not pf_late[cj]):
+            bf_late = pf_late[cj]
+        b_f = min(b_f, pf_ord[cj])  # nothing finishes after the project
         free = pf_ord[cj] - ef[j]
         for e in range(out_ptr[j], out_ptr[j + 1]):
             s = out_succ[e]
             ss = state[s]
             a = out_attr[e]
             ty = a & 0xFF
-            if ss == DONE:  # a completed successor no longer constrains anything
+            if ss == DONE and not p6_progress:  # a completed successor no longer constrains
                 continue
             cs = ncal[s]
             if ty == ROLL:  # j is a child of summary s: the summary's late bounds hold it
                 if ls[s] < HIGH:
-                    b_s = min(b_s, _conv(ls[s], False, cs, cj, cb))
-                b_f = min(b_f, _conv(lf[s], False, cs, cj, cb))
+                    y = _conv(ls[s], False, cs, cj, cb)
+                    if y < b_s:
+                        b_s = y
+                        bs_late = True
+                y = _conv(lf[s], False, cs, cj, cb)
+                if y < b_f:
+                    b_f = y
+                    bf_late = True
                 # free float: room inside the summary plus the summary's own free float
                 free = min(free, _conv(ef[s], False, cs, cj, cb) - ef[j] + ff[s])
                 continue
@@ -398,41 +587,97 @@ def _backward(  # type: ignore[no-untyped-def]
             cl = (a >> 8) & 0xFFFF
             lag = a >> 24
             fin = ty >= FF  # FF, SF bind the successor's finish
+            if (ty & 1) == 1 and ss_early and sj == STARTED:
+                lag = max(lag - done_work[j], 0) if lag > 0 else 0
             late = lf[s] if fin else ls[s]
-            early = ef[s] if fin else rs[s]
+            # P6: to an ALAP successor's delayed dates
+            early = (xf[s] if fin else xs[s]) if alap_free else (ef[s] if fin else rs[s])
+            y_late = True
             if cs == cj and (lag == 0 or cl == cj):  # same calendar: plain arithmetic
                 y = late - lag
                 z = early - lag
+                if dyn_l or dyn_ls:  # taking a lag off ends at the start of a working minute
+                    y_late = (mt[s] & (MT_LF if fin else MT_LS)) != 0 if lag == 0 else lag > 0
+            elif shown:  # P6: every date crosses at the moment it is shown
+                late_shown = (mt[s] & (MT_LF if fin else MT_LS)) != 0
+                y = _bwd(late, not late_shown, cs, cl, cj, lag, True, cb)
+                early_shown = (mt[s] & (MT_EF if fin else MT_ES)) != 0
+                z = _conv(early, not early_shown, cs, cj, cb) - lag
+                y_late = False
+                if dyn_l or (dyn_ls and (ty & 1) == 1):
+                    y_late = _bwd_late(late, not late_shown, cs, cl, cj, lag, True, y, cb)
             else:
-                y = _bwd(late, cs, cl, cj, lag, cb)
-                z = _bwd(early, cs, cl, cj, lag, cb)
+                y = _bwd(late, False, cs, cl, cj, lag, False, cb)
+                z = _bwd(early, False, cs, cl, cj, lag, False, cb)
+            # the earliest bound; as moments when they matter (a tie: the earlier moment)
             if (ty & 1) == 0:  # FS, FF: from the predecessor's finish
-                b_f = min(b_f, y)
+                if y < b_f:
+                    b_f = y
+                    bf_late = y_late
+                elif dyn_l and y == b_f:
+                    bf_late = bf_late and y_late
                 free = min(free, z - ef[j])
             else:
-                b_s = min(b_s, y)
-                free = min(free, z - es[j])
+                if y < b_s:
+                    b_s = y
+                    bs_late = y_late
+                elif (dyn_l or dyn_ls) and y == b_s:
+                    bs_late = bs_late and y_late
+                # P6: none on the start link of a started task
+                free = min(free, 0 if sj == STARTED and not capped else z - es[j])
         if sj == SUMMARY:  # keep the bounds for the children; rolled up afterwards
             ls[j] = b_s
             lf[j] = b_f
             ff[j] = free
+        elif sj == DONE:  # P6: work of no duration between its predecessors and successors
+            f = min(b_f, b_s)
+            ls[j] = f
+            lf[j] = f
+            ls_rep[j] = f
+            tf[j] = 0
+            ff[j] = 0
+            continue
         else:
             d = dur[j]
+            f_late = bf_late
             if sj == STARTED:
-                f = b_f  # its start is history: only the finish can be late
+                f = b_f  # its start is history: only the finish can be late ...
+                if p6_progress and b_s + d < f:  # ... unless its remaining work has a late start
+                    f = b_s + d
+                    f_late = bs_late
             else:
-                f = min(b_f, b_s + d)
+                f = b_f
+                if b_s + d < f or (b_s + d == f and not bs_late):
+                    f_late = bs_late
+                f = min(f, b_s + d)
                 if bounds[10, j] != LOW:
                     f = bounds[10, j] + d
+                    f_late = (bt & (1 << 10)) != 0
                 elif bounds[11, j] != LOW:
                     f = bounds[11, j]
+                    f_late = (bt & (1 << 11)) != 0
             lf[j] = f
             ls[j] = f - d
             tf[j] = f - ef[j]
+            if dyn_l:  # zero duration: late start and finish are one moment ...
+                # ... never shown before the early one (MS Project)
+                f_late = f_late or (not shown and f == ef[j] and (mt[j] & MT_EF) != 0)
+                mt[j] = (mt[j] & ~(MT_LS | MT_LF)) | ((MT_LS | MT_LF) if f_late else 0)
+            elif dyn_ls and sj == NORMAL and bounds[10, j] == LOW and b_s + d <= b_f:
+                # P6: a late start a start link sets is that link's moment
+                mt[j] = (mt[j] & ~MT_LS) | (MT_LS if bs_late else 0)
             # an in-progress task's late start keeps its whole span before the late finish
             ls_rep[j] = f - (ef[j] - es[j])
-            # as MS Project: free slack never exceeds total slack and is never negative
-            ff[j] = max(min(free, tf[j]), 0)
+            if kj & K_NO_FREE:  # P6: an expected finish or a mandatory date leaves none
+                ff[j] = 0
+            elif capped:  # MS Project: free slack never exceeds total slack, never negative
+                ff[j] = max(min(free, tf[j]), 0)
+            else:
+                ff[j] = max(free, 0)
+            if kj & K_ALAP and sj == NORMAL:  # as late as its successors let it
+                delay = ff[j] if not alap_free else max(free, 0)
+                xs[j] = rs[j] + delay
+                xf[j] = ef[j] + delay
         # driving path: the links that set this node's early date
         if not on[j] or (sj == STARTED and override):
             continue
@@ -449,17 +694,25 @@ def _backward(  # type: ignore[no-untyped-def]
             cp = ncal[p]
             fin = (ty & 1) == 0
             src = ef[p] if fin else es[p]
+            if not fin and ss_early and state[p] == STARTED:
+                src = rs[p]
+                lag = max(lag - done_work[p], 0) if lag > 0 else 0
+            elif p6_progress and state[p] == DONE:
+                src, lag = _from_done(p, fin, lag, bounds, rs)
             if cp == cj and (lag == 0 or cl == cj):
                 y = src + lag
             else:
-                y = _fwd(src, fin, cp, cl, cj, lag, cb)
+                src_late = (mt[p] & (MT_EF if fin else MT_ES)) != 0
+                y = _fwd(src, not src_late, cp, cl, cj, lag, cb)
             if y == (rs[j] if ty <= SS else ef[j]):
                 on[p] = True
 
 
 @njit(cache=True)
-def _rollup_late(summaries, inl, ncal, cb, ls_rep, lf, tf, ff):  # type: ignore[no-untyped-def]
-    """Summary late dates and total float from their children (children first)."""
+def _rollup_late(summaries, inl, ncal, own, cb, ls_rep, ef, lf, tf, ff):  # type: ignore[no-untyped-def]
+    """Summary late dates and total float from their children (children first): with
+    ``own`` the summary's own late finish less its early finish (MS Project), else the least
+    of its children's."""
     in_ptr, in_pred = inl[0], inl[1]
     for i in range(summaries.shape[0]):
         j = summaries[i]
@@ -474,6 +727,8 @@ def _rollup_late(summaries, inl, ncal, cb, ls_rep, lf, tf, ff):  # type: ignore[
             t = min(t, tf[p])
         ls_rep[j] = lo
         lf[j] = hi
+        if own:
+            t = hi - ef[j]
         tf[j] = t
         ff[j] = max(min(ff[j], t), 0)
 
@@ -489,12 +744,13 @@ def _moments(rows, ncal, w, finish, cb):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _outputs(order, n, ncal, dur, state, ps_ord, es, ef, ls, lf, tf, ff, on, cb):  # type: ignore[no-untyped-def]
+def _outputs(order, n, ncal, state, inl, es, ef, ls, lf, tf, ff, on, mt, cb):  # type: ignore[no-untyped-def]
     """Everything a task reports, back in task-row order, dates as moments.
 
-    Sweeps the nodes in rank order (sequential reads) and writes each task's row. A milestone
-    sits at the finish of what drives it (MS Project shows Fri 17:00, not Mon 08:00) unless it
-    is at the project start."""
+    Sweeps the nodes in rank order (sequential reads) and writes each task's row. Each date is
+    shown at the moment of its class ``mt`` says (see _kinds); a summary's dates are its
+    children's moments (the earliest start, the latest finish), children being ranked first."""
+    in_ptr, in_pred = inl[0], inl[1]
     out = np.empty((7, n), np.int64)
     crit_on = np.empty(n, np.bool_)
     for r in range(order.shape[0]):
@@ -502,13 +758,21 @@ def _outputs(order, n, ncal, dur, state, ps_ord, es, ef, ls, lf, tf, ff, on, cb)
         if j >= n:
             continue
         c = ncal[r]
-        zero = dur[r] == 0 and state[r] != SUMMARY
-        ks = zero and es[r] != ps_ord[c]
-        kl = zero and ls[r] != ps_ord[c]
-        out[0, j] = _time(c, es[r], ks, cb)
-        out[1, j] = _time(c, ef[r], ks or not zero, cb)
-        out[2, j] = _time(c, ls[r], kl, cb)
-        out[3, j] = _time(c, lf[r], kl or not zero, cb)
+        m = mt[r]
+        if state[r] == SUMMARY and in_ptr[r + 1] > in_ptr[r]:
+            a0, a1, a2, a3 = HIGH, LOW, HIGH, LOW
+            for e in range(in_ptr[r], in_ptr[r + 1]):
+                k = order[in_pred[e]]
+                a0 = min(a0, out[0, k])
+                a1 = max(a1, out[1, k])
+                a2 = min(a2, out[2, k])
+                a3 = max(a3, out[3, k])
+            out[0, j], out[1, j], out[2, j], out[3, j] = a0, a1, a2, a3
+        else:
+            out[0, j] = _time(c, es[r], (m & MT_ES) == 0, cb)
+            out[1, j] = _time(c, ef[r], (m & MT_EF) == 0, cb)
+            out[2, j] = _time(c, ls[r], (m & MT_LS) == 0, cb)
+            out[3, j] = _time(c, lf[r], (m & MT_LF) == 0, cb)
         out[4, j] = tf[r]
         out[5, j] = ff[r]
         out[6, j] = r
@@ -543,8 +807,9 @@ class ScheduleResult:
     """Arrays aligned with ``plan.tasks``; dates are ``datetime64[m]`` (naive local time).
 
     ``start``/``finish`` are the scheduled dates: the early dates, except that an ALAP task
-    is pushed as late as it can go without delaying a successor (P6's "zero free float") and
-    progressed tasks show their actual dates. Floats are working minutes of each task's
+    is pushed as late as it can go without delaying a successor (P6's "zero free float"; its
+    early dates and floats stay those of the forward and backward passes) and progressed
+    tasks show their actual dates. Floats are working minutes of each task's
     calendar; negative total float marks constraints that cannot be met.
     """
 
@@ -626,7 +891,7 @@ class _Network:
     summaries: I64  # summary nodes in topological order
     inl: tuple[I64, I64, I64]  # in-links: pointers, predecessor, packed attributes
     outl: tuple[I64, I64, I64]  # out-links: pointers, successor, packed attributes
-    moments: I64  # (12, N) bounds as moments, LOW/HIGH when absent
+    moments: I64  # (13, N) bounds as moments, LOW/HIGH when absent
     done_work: I64  # in-progress tasks: work done (minutes) before the resume
     start: int  # project start moved to the first working moment of the project calendar
 
@@ -637,6 +902,7 @@ def _as_int(a: DT) -> I64:
 
 def _build(plan: Plan, options: ScheduleOptions) -> _Network:
     tasks = plan.tasks
+    p6_progress = options.rules.progress == Convention.P6
     n = len(tasks)
     errors: list[FieldError] = []
     dur = np.asarray(tasks.duration, dtype=np.int64)
@@ -761,7 +1027,10 @@ def _build(plan: Plan, options: ScheduleOptions) -> _Network:
         has_f = a_f != NAT_INT
         rem = np.where(rem >= 0, rem, np.rint(dur * (100.0 - pct_c) / 100.0).astype(np.int64))
         rem = np.clip(rem, 0, None)
-        done = ~is_sum & (has_f | (has_s & ((pct_c >= 100.0) | ((rem == 0) & (dur > 0)))))
+        if p6_progress:  # P6: complete only with an actual finish
+            done = ~is_sum & has_f
+        else:
+            done = ~is_sum & (has_f | (has_s & ((pct_c >= 100.0) | ((rem == 0) & (dur > 0)))))
         started = ~is_sum & has_s & ~done
         bad = np.flatnonzero(~is_sum & ~has_s & ~has_f & (pct_c > 0))
         if bad.size:
@@ -777,8 +1046,8 @@ def _build(plan: Plan, options: ScheduleOptions) -> _Network:
     state_n = np.concatenate([state, np.zeros(2 * k, dtype=np.int8)])
 
     # bounds as moments (minutes since the epoch), by rank; ordinals come per horizon
-    mom = np.empty((12, big_n), dtype=np.int64)
-    mom[[1, 4, 5, 6, 7, 10, 11]] = LOW
+    mom = np.empty((13, big_n), dtype=np.int64)
+    mom[[1, 4, 5, 6, 7, 10, 11, 12]] = LOW
     mom[[2, 3, 8, 9]] = HIGH
     # the project starts at the first working moment of its calendar (MS Project: 08:00),
     # which also holds tasks on other calendars (24 h, elapsed durations)
@@ -788,7 +1057,7 @@ def _build(plan: Plan, options: ScheduleOptions) -> _Network:
     if plan.status_date is not None:
         # P6: nothing that remains is scheduled before the data date
         sd = to_minutes(plan.status_date)
-        mom[0, rk] = np.where(state != DONE, max(ps, sd), ps)
+        mom[0, rk] = np.where((state != DONE) | p6_progress, max(ps, sd), ps)
     if tasks.constraint_type is not None:
         _put_constraints(plan, mom, rank, entry, fentry, is_sum, state)
     if tasks.deadline is not None:
@@ -801,6 +1070,11 @@ def _build(plan: Plan, options: ScheduleOptions) -> _Network:
         mom[6, rk] = np.where(done | started, a_s, LOW)
         mom[6, rk] = np.where(mom[6, rk] == NAT_INT, LOW, mom[6, rk])
         mom[7, rk] = np.where(done & (a_f != NAT_INT), a_f, LOW)
+    if options.use_expected_finish and tasks.expected_finish is not None:
+        # P6 expected finish: where the remaining work ends (row 12)
+        exp = _as_int(tasks.expected_finish)
+        has_exp = (exp != NAT_INT) & (state != DONE) & ~is_sum
+        mom[12, rk[has_exp]] = exp[has_exp]
 
     inv = order  # node id of each rank
     is_task = np.zeros(big_n, dtype=bool)
@@ -938,14 +1212,65 @@ def _pack_index(idx: CalendarIndex) -> I64:
     return np.concatenate([head, *parts])
 
 
+def _kinds(
+    plan: Plan, net: _Network, options: ScheduleOptions, rules: Rules
+) -> npt.NDArray[np.int32]:
+    """Per node: where its dates sit in their class of moments, and the rules that depend on
+    the kind of task (see the MT_* and K_* constants)."""
+    kind = np.full(net.ncal.shape[0], MT_ES | MT_LS, np.int32)  # start: next period, finish:
+    rk = net.rank[: net.n_tasks]  # the previous one
+    task = net.is_task & (net.state != SUMMARY)
+    zero = task & (net.dur == 0)
+    if rules.moments == Convention.P6:
+        # a finish milestone sits at the moment that drives it, late dates at the end of the
+        # previous period; a start milestone at the start of the next period, late dates as
+        # they are bounded; work in progress with none left at the start of the next period,
+        # late dates at the end of the previous one
+        kind[zero] = MT_ES | MT_EF | MT_LS | MT_LF | K_DYN_L
+        if plan.tasks.is_milestone is not None:
+            kind[rk[np.asarray(plan.tasks.is_milestone) & zero[rk]]] = K_DYN_E
+        emptied = rk[(np.asarray(plan.tasks.duration) > 0) & zero[rk]]
+        kind[emptied] = MT_ES | MT_EF
+        kind[task & ~zero] |= K_DYN_LS
+    else:
+        kind[zero] = K_DYN_E | K_DYN_L
+        kind[task & ~zero] |= K_DYN_EF
+    if rules.progress == Convention.P6:  # completed: work of no duration where it lands
+        kind[net.state == DONE] |= K_DYN_E
+    if plan.tasks.constraint_type is not None:
+        ctype = np.asarray(plan.tasks.constraint_type)
+        alap = rk[ctype == int(ConstraintType.ALAP)]
+        kind[alap[task[alap]]] |= K_ALAP
+        if not rules.free_float_capped:  # P6: no free float on mandatory dates
+            fixed = rk[np.isin(ctype, [int(ConstraintType.MSO), int(ConstraintType.MFO)])]
+            kind[fixed[task[fixed]]] |= K_NO_FREE
+    if options.use_expected_finish and plan.tasks.expected_finish is not None:
+        expected = rk[_as_int(plan.tasks.expected_finish) != NAT_INT]
+        kind[expected[task[expected]]] |= K_NO_FREE
+    return kind
+
+
 def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResult:
     """Schedule ``plan``: early and late dates, floats, critical and longest path."""
     options = options or ScheduleOptions()
+    rules = options.rules
     net = _build(plan, options)
     n, big_n = net.n_tasks, net.ncal.shape[0]
     n_cal = len(net.calendars)
     honor = bool(options.honor_constraint_dates)
     override = ProgressMode(options.progress_mode) == ProgressMode.PROGRESS_OVERRIDE
+    ss_early = bool(options.start_lag_from_early_start)
+    kind = _kinds(plan, net, options, rules)
+    typed = np.flatnonzero(kind & (K_DYN_E | K_DYN_L | K_DYN_LS))  # their bounds' moments matter
+    flags = (
+        (F_SHOWN if rules.moments == Convention.P6 else 0)
+        | (F_CAP if rules.free_float_capped else 0)
+        | (F_ALAP_FREE if rules.alap_free_float else 0)
+        | (F_PROG_P6 if rules.progress == Convention.P6 else 0)
+        | (F_SS_EARLY if ss_early else 0)
+        | (F_EXPECTED if options.use_expected_finish else 0)
+    )
+    has_alap = bool(np.any(kind & K_ALAP))
 
     # horizon: every date in the plan plus a first guess of the project's length
     ps = to_minutes(plan.project_start)
@@ -964,6 +1289,7 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
         idx = build_index(net.calendars, lo_day, hi_day)
         cb = _pack_index(idx)
         bounds = _ords(net.ncal, mom, cb)
+        btype = _bound_types(typed, kind, net.ncal, mom, bounds, bool(flags & F_SHOWN), cb)
         dur = net.dur.copy()
         done = np.flatnonzero(net.state == DONE)
         if done.size:  # completed: a missing actual start or finish follows from the duration
@@ -979,7 +1305,11 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
         es = np.empty(big_n, np.int64)
         ef = np.empty(big_n, np.int64)
         rs = np.empty(big_n, np.int64)
-        _forward(net.inl, net.ncal, dur, net.state, bounds, honor, override, cb, es, ef, rs)
+        mt = np.empty(big_n, np.int8)
+        _forward(
+            net.inl, net.ncal, dur, net.state, bounds, btype, kind, net.done_work, honor,
+            override, flags, cb, es, ef, rs, mt,
+        )  # fmt: skip
         if cb[P_OOR]:
             lo_day, hi_day = lo_day - 366, hi_day + 4 * (hi_day - lo_day)
             continue
@@ -994,30 +1324,45 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
         if plan.must_finish_by is not None:
             pf = to_minutes(plan.must_finish_by)
         pf_ord = np.array([idx.ordinal(c, pf) for c in range(n_cal)], np.int64)
+        # the project finish is the start of a working period on calendar c
+        pf_late = np.array(
+            [
+                pf != idx.moment(c, int(pf_ord[c]), finish=True)
+                and pf == idx.moment(c, int(pf_ord[c]), finish=False)
+                for c in range(n_cal)
+            ],
+            np.bool_,
+        )
         ls = np.empty(big_n, np.int64)
         lf = np.empty(big_n, np.int64)
         ls_rep = np.empty(big_n, np.int64)
         tf = np.empty(big_n, np.int64)
         ff = np.empty(big_n, np.int64)
         on = np.empty(big_n, np.bool_)
+        # ALAP dates (the backward pass writes only those of ALAP tasks)
+        xs, xf = (rs.copy(), ef.copy()) if has_alap else (rs, ef)
         _backward(
-            net.inl, net.outl, net.ncal, dur, net.state, bounds, pf_ord, net.is_task, override,
-            cb, es, rs, ef, ls, lf, ls_rep, tf, ff, on,
+            net.inl, net.outl, net.ncal, dur, net.state, bounds, btype, kind, net.done_work,
+            pf_ord, pf_late, net.is_task, override, flags, cb, es, rs, ef, ls, lf, ls_rep, tf,
+            ff, on, mt, xs, xf,
         )  # fmt: skip
         if net.summaries.size:
-            _rollup_late(net.summaries, net.inl, net.ncal, cb, ls_rep, lf, tf, ff)
+            _rollup_late(
+                net.summaries, net.inl, net.ncal, rules.summary_float_own, cb, ls_rep, ef, lf,
+                tf, ff,
+            )  # fmt: skip
         if cb[P_OOR]:
             lo_day, hi_day = lo_day - 4 * (hi_day - lo_day), hi_day + 366
             continue
         pc = net.pc
         ps_ord = np.array([idx.ordinal(c, net.start) for c in range(n_cal)], np.int64)
         out, on_path = _outputs(
-            net.order, n, net.ncal, dur, net.state, ps_ord, es, ef, ls_rep, lf, tf, ff, on, cb
+            net.order, n, net.ncal, net.state, net.inl, es, ef, ls_rep, lf, tf, ff, on, mt, cb
         )
         if cb[P_OOR]:  # late dates before the horizon (large negative float): widen, rerun
             lo_day, hi_day = lo_day - 4 * (hi_day - lo_day), hi_day + 366
             continue
-        dates = _results(plan, net, out, es, ff, dur, cb)
+        dates = _results(plan, net, out, kind, dur, xs, xf, cb)
         total_float = out[4]
         return ScheduleResult(
             task_id=np.asarray(plan.tasks.id),
@@ -1038,7 +1383,16 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
     raise SchedulingError("the plan does not fit any calendar horizon (a calendar without work?)")
 
 
-def _results(plan: Plan, net: _Network, out: I64, es: I64, ff: I64, dur: I64, cb: I64) -> list[DT]:
+def _results(
+    plan: Plan,
+    net: _Network,
+    out: I64,
+    kind: npt.NDArray[np.int32],
+    dur: I64,
+    xs: I64,
+    xf: I64,
+    cb: I64,
+) -> list[DT]:
     """Date columns: actual dates where recorded, ALAP's late scheduled dates."""
     early_start, early_finish, late_start, late_finish = out[0], out[1], out[2], out[3]
     rows = out[6]  # rank of each task
@@ -1056,21 +1410,21 @@ def _results(plan: Plan, net: _Network, out: I64, es: I64, ff: I64, dur: I64, cb
         late_finish = np.where(done, early_finish, late_finish)
     start = early_start
     finish = early_finish
-    # ALAP: P6's "zero free float" - as late as possible without delaying any successor
+    # ALAP: as late as possible without delaying any successor (the backward pass's xs, xf)
+    alap = np.zeros(0, np.int64)
     if plan.tasks.constraint_type is not None:
-        alap = np.flatnonzero(
-            (np.asarray(plan.tasks.constraint_type) == int(ConstraintType.ALAP)) & (state == NORMAL)
-        )
-        if alap.size:
-            start = early_start.copy()
-            finish = early_finish.copy()
-            nodes = rows[alap]
-            zero = dur[nodes] == 0
-            shifted = es.copy()
-            shifted[nodes] = es[nodes] + ff[nodes]
-            start[alap] = _moments(nodes, net.ncal, shifted, zero, cb)
-            shifted[nodes] += dur[nodes]
-            finish[alap] = _moments(nodes, net.ncal, shifted, np.ones(alap.size, bool), cb)
+        alap = np.flatnonzero(np.asarray(plan.tasks.constraint_type) == int(ConstraintType.ALAP))
+        alap = alap[(state[alap] == NORMAL) & ((kind[rows[alap]] & K_ALAP) != 0)]
+    if alap.size:
+        start = early_start.copy()
+        finish = early_finish.copy()
+        nodes = rows[alap]
+        k = kind[nodes]
+        # a milestone at the end of the working period before its successor
+        s_fin = ((k & MT_ES) == 0) | ((k & K_DYN_E) != 0)
+        f_fin = np.where(dur[nodes] == 0, s_fin, True)
+        start[alap] = _moments(nodes, net.ncal, xs, s_fin, cb)
+        finish[alap] = _moments(nodes, net.ncal, xf, f_fin, cb)
     return [
         a.view("M8[m]") for a in (early_start, early_finish, late_start, late_finish, start, finish)
     ]
@@ -1142,3 +1496,4 @@ def warm_up() -> None:
     plan = Plan.from_records(tasks, links, cals, datetime(2026, 1, 5))
     schedule(plan)
     schedule(plan, ScheduleOptions(progress_mode=ProgressMode.PROGRESS_OVERRIDE))
+    schedule(plan, ScheduleOptions(convention=Convention.P6, start_lag_from_early_start=True))

@@ -14,7 +14,7 @@ Project does with *Hours per day*); dates are naive ``datetime`` in records and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
@@ -92,6 +92,9 @@ class Task:
     duration: int = 0
     calendar: str | None = None  # None: the project calendar
     elapsed: bool = False  # duration in elapsed time (24 h x 7 d), e.g. "3ed"
+    # zero duration makes a milestone; the flag matters under P6's rules only: a flagged one is
+    # a finish milestone (at the end of the period that drives it), an unflagged one sits at
+    # the start of the next period (P6 start milestone)
     is_milestone: bool = False
     parent: str | None = None  # the summary task this one belongs to
     constraint_type: ConstraintType = ConstraintType.ASAP
@@ -101,6 +104,9 @@ class Task:
     actual_finish: datetime | None = None
     percent_complete: float = 0.0
     remaining: int | None = None  # None: duration x (1 - percent_complete / 100)
+    # P6 *expected finish*: with ScheduleOptions.use_expected_finish the remaining work
+    # stretches or shrinks to end there
+    expected_finish: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,7 @@ class TaskTable:
     actual_finish: DT | None = None
     percent_complete: npt.NDArray[np.float64] | None = None
     remaining: I64 | None = None  # -1 = derive from percent_complete
+    expected_finish: DT | None = None
 
     def __len__(self) -> int:
         return int(self.duration.shape[0])
@@ -161,6 +168,7 @@ class TaskTable:
             "actual_finish": np.full(n, NAT),
             "percent_complete": np.zeros(n, dtype=np.float64),
             "remaining": np.full(n, -1, dtype=np.int64),
+            "expected_finish": np.full(n, NAT),
         }
         return defaults[name]
 
@@ -273,6 +281,11 @@ class Plan:
             remaining=np.array(
                 [-1 if t.remaining is None else t.remaining for t in tasks], np.int64
             ),
+            expected_finish=(
+                _dates([t.expected_finish for t in tasks])
+                if any(t.expected_finish is not None for t in tasks)
+                else None
+            ),
         )
         link_table = LinkTable(
             predecessor=np.array([row[lk.predecessor] for lk in links], dtype=np.int64),
@@ -292,8 +305,88 @@ class Plan:
         )
 
 
+class Convention(StrEnum):
+    """Whose scheduling rules settle what the CPM itself leaves open (see ``ScheduleOptions``)."""
+
+    MSPROJECT = "msproject"  # Microsoft Project (pmo's default)
+    P6 = "p6"  # Oracle Primavera P6
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The tool-specific rules a schedule follows, resolved from ``ScheduleOptions``.
+
+    * ``moments``: which moment of a non-working gap a date is (Friday 17:00 and Monday 08:00
+      are one instant of working time) and so where it lands on another calendar.
+      ``MSPROJECT``: a milestone's early dates are the moment of what drives it (the end of
+      the working period its predecessor finishes in, the start of the period at the project
+      start), its late dates the moment of what bounds them (its successor's late start, at
+      the start of a period); a finish a start-to-finish link sets is the predecessor's start
+      moment; a summary's dates are its children's moments; the backward pass converts at the
+      start of the next working period. ``P6``: a *finish milestone* (``is_milestone``) sits
+      at the moment of what drives it (a predecessor's finish, its constraint date; the data
+      date at the start of the next working period) and its late dates at the end of the
+      previous one; a zero-duration task not flagged ``is_milestone`` (P6 *start milestone*,
+      or work in progress with none left) sits at the start of the next working period; a late
+      start that a start link sets is that link's moment (inside a gap: the end of the
+      previous period); every date crosses to another calendar at the moment it is shown, in
+      the backward pass too (a late start shown at 16:00 on an 08:00-16:00 calendar is a late
+      finish of 16:00, not 17:00, for an 08:00-17:00 predecessor).
+    * ``summary_float_own``: a summary's total float is its own late finish less its early
+      finish (rolled-up dates; MS Project); off, the least of its children's.
+    * ``free_float_capped``: free float never above total float nor below zero (MS Project);
+      off (P6), it is the room to the successors (or the project finish) whatever the total
+      float, none on a mandatory-dated task or on the start link of a started one.
+    * ``alap_free_float``: an ALAP task is delayed by its whole free float even when its total
+      float is negative, and its predecessors' free float is measured to its delayed dates
+      (P6, which stores the delayed dates as early dates); off, delayed by its free float capped
+      at total float, predecessors measured to its early dates.
+    * ``progress``: how recorded progress takes part in the passes. ``MSPROJECT``: a task is
+      complete with an actual finish, 100 % or no remaining work; completed tasks keep their
+      actual dates and their links no longer constrain anything; only the finish of an
+      in-progress task can be late (its start is history). ``P6``: an activity is complete
+      only with an actual finish (one with no remaining work and no actual finish sits at the
+      data date); a completed activity stays in the network as work of no duration at or
+      after the data date, so its links still carry dates both ways (out-of-sequence
+      progress); the remaining work of an in-progress activity has a late start that its
+      start-to-start / start-to-finish successors bound.
+    """
+
+    moments: Convention
+    summary_float_own: bool
+    free_float_capped: bool
+    alap_free_float: bool
+    progress: Convention
+
+
+CONVENTION_RULES: Mapping[Convention, Rules] = {
+    Convention.MSPROJECT: Rules(
+        moments=Convention.MSPROJECT,
+        summary_float_own=True,
+        free_float_capped=True,
+        alap_free_float=False,
+        progress=Convention.MSPROJECT,
+    ),
+    Convention.P6: Rules(
+        moments=Convention.P6,
+        summary_float_own=False,
+        free_float_capped=False,
+        alap_free_float=True,
+        progress=Convention.P6,
+    ),
+}
+
+
 @dataclass(frozen=True)
 class ScheduleOptions:
+    """How to schedule.
+
+    ``convention`` picks the tool whose rules settle what the critical path method leaves open
+    (where a milestone sits in a non-working gap, floats of summaries, free float, ALAP,
+    in-progress late dates: :class:`Rules`); each rule can be overridden on its own (``None``
+    = the convention's). The other fields are settings both tools have.
+    """
+
     critical_threshold: int = 0  # minutes: a task is critical when total float <= this
     progress_mode: ProgressMode = ProgressMode.RETAINED_LOGIC
     lag_calendar: LagCalendar = LagCalendar.SUCCESSOR
@@ -302,6 +395,29 @@ class ScheduleOptions:
     # float. Off, as in P6, late constraints only bound the backward pass.
     honor_constraint_dates: bool = True
     longest_path: bool = True
+    convention: Convention = Convention.MSPROJECT
+    # P6 "Calculate start-to-start lag from: Early start": a start-to-start (start-to-finish)
+    # link from a task in progress counts from where its remaining work resumes, less the
+    # work already done; off (MS Project), from its actual start.
+    start_lag_from_early_start: bool = False
+    # P6 "Use expected end dates": a task's remaining work ends on its expected finish
+    # (Task.expected_finish), and it has no free float
+    use_expected_finish: bool = False
+    # per-rule overrides of the convention (None: the convention's, see Rules)
+    moments: Convention | None = None
+    summary_float_own: bool | None = None
+    free_float_capped: bool | None = None
+    alap_free_float: bool | None = None
+    progress: Convention | None = None
+
+    @property
+    def rules(self) -> Rules:
+        base = CONVENTION_RULES[Convention(self.convention)]
+        given = {f.name: getattr(self, f.name) for f in fields(Rules)}
+        rules = replace(base, **{k: v for k, v in given.items() if v is not None})
+        return replace(
+            rules, moments=Convention(rules.moments), progress=Convention(rules.progress)
+        )
 
 
 TASK_FIELDS = tuple(f.name for f in fields(TaskTable))

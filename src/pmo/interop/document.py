@@ -53,6 +53,7 @@ from pmo.engine.calendar import (
 )
 from pmo.engine.plan import (
     ConstraintType,
+    Convention,
     LagCalendar,
     LagUnit,
     Link,
@@ -553,12 +554,21 @@ def combine(documents: Sequence[ProjectDocument], name: str = "") -> ProjectDocu
 
 
 def schedule_options(doc: ProjectDocument) -> ScheduleOptions:
-    """The engine options that reproduce the file's scheduling settings."""
+    """The engine options that reproduce the file's scheduling settings: the rules of the tool
+    that wrote it (P6's for XER, MS Project's otherwise) and the settings the file stores."""
+    p6 = doc.source_format == "xer"
+    extra = doc.project.extra
     return ScheduleOptions(
         critical_threshold=doc.project.critical_slack,
         progress_mode=doc.project.progress_mode,
         lag_calendar=doc.project.lag_calendar,
         honor_constraint_dates=doc.project.honor_constraints,
+        convention=Convention.P6 if p6 else Convention.MSPROJECT,
+        # P6 "Calculate start-to-start lag from: Early start" (Y, its default) / actual start
+        start_lag_from_early_start=p6
+        and extra.get("p6.sched.sched_lag_early_start_flag", "Y") == "Y",
+        # P6 "Use expected end dates"
+        use_expected_finish=p6 and extra.get("p6.sched.sched_use_expect_end_flag", "N") == "Y",
     )
 
 
@@ -581,6 +591,11 @@ def to_plan(doc: ProjectDocument, *, wbs_summaries: bool = False) -> Plan:
       plus a deadline (a late bound) on the date; a P6 secondary constraint fills the
       constraint slot when the primary is ASAP, or becomes a deadline when it is a late one.
     * Manually scheduled MS Project tasks keep their stored start (a must-start-on).
+    * Milestones: P6 finish milestones (``TT_FinMile``) and MS Project milestones are
+      ``is_milestone``; a P6 start milestone (``TT_Mile``) is a zero-duration task without the
+      flag, which the engine's P6 rules place at the start of the next working period.
+    * A P6 expected finish (``expect_end_date``) becomes ``Task.expected_finish`` (used when
+      the file says *use expected end dates*, see :func:`schedule_options`).
     * Only calendars used by a task (and the project calendar) are converted.
     """
     errors: list[FieldError] = []
@@ -669,7 +684,11 @@ def to_plan(doc: ProjectDocument, *, wbs_summaries: bool = False) -> Plan:
                 duration=duration,
                 calendar=cal,
                 elapsed=t.elapsed,
-                is_milestone=t.milestone and not summary,
+                # P6 start milestones are placed at the start of the next working period,
+                # finish milestones (the engine's ``is_milestone``) at the end of the previous
+                is_milestone=t.milestone
+                and not summary
+                and t.extra.get("p6.task_type") != "TT_Mile",
                 parent=parent,
                 constraint_type=ctype,
                 constraint_date=cdate,
@@ -678,6 +697,7 @@ def to_plan(doc: ProjectDocument, *, wbs_summaries: bool = False) -> Plan:
                 actual_finish=actual_finish if not summary else None,
                 percent_complete=min(100.0, max(0.0, pct)) if not summary else 0.0,
                 remaining=remaining if not summary else None,
+                expected_finish=_expected_finish(t) if not summary else None,
             )
         )
     if errors:
@@ -711,6 +731,15 @@ def to_plan(doc: ProjectDocument, *, wbs_summaries: bool = False) -> Plan:
     )
 
 
+def _expected_finish(t: DocTask) -> datetime | None:
+    """P6's expected finish (``expect_end_date``, kept in ``extra`` by the XER reader)."""
+    text = t.extra.get("p6.expect_end_date", "")
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 _ENGINE_CONSTRAINTS = {
     Constraint.ASAP: ConstraintType.ASAP,
     Constraint.ALAP: ConstraintType.ALAP,
@@ -734,7 +763,7 @@ def _engine_constraint(
 
     def late_bound(c: Constraint, d: datetime) -> datetime:
         """The latest finish a late-type constraint allows."""
-        if c in (Constraint.FNLT, Constraint.FINISH_ON) or cal is None:
+        if c in (Constraint.FNLT, Constraint.FINISH_ON) or cal is None or not t.duration:
             return d
         return cal.add_working_minutes(d, max(0, t.duration or 0))  # a start bound -> finish
 

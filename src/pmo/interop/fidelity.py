@@ -16,10 +16,11 @@ What is compared, per format:
 * XER: ``early_start_date``, ``early_end_date``, ``late_start_date``, ``late_end_date``,
   ``total_float_hr_cnt``, ``free_float_hr_cnt``. P6 stores the *remaining* early/late start
   of an activity in progress (its actual start is history): pmo's value is its early/late
-  finish less the remaining duration on the activity's calendar. P6 stores the delayed dates
-  of an ALAP activity as its early dates: pmo's scheduled (ALAP) dates are compared, and its
-  floats less the delay. Completed activities are not rescheduled by P6 (it stores the data
-  date as their early dates) and WBS elements store no dates: they are counted as skipped.
+  finish less the remaining duration on the activity's calendar (with no work left, the finish
+  itself). P6 stores the delayed dates of an ALAP activity as its early dates: pmo's scheduled
+  (ALAP) dates are compared, and its floats less the delay. Completed activities are not
+  rescheduled by P6 (it stores the data date as their early dates) and WBS elements store no
+  dates: they are counted as skipped.
 
 Seconds in stored dates are dropped (MS Project stores some) before comparing.
 """
@@ -286,7 +287,7 @@ class _Clock:
         c = self._c(i)
         o = self._ord(c, finish)
         rem = max(0, t.remaining or 0)
-        if o is None or o - rem < 0:
+        if o is None or o - rem < 0 or rem == 0:  # no work left: the finish moment itself
             return finish
         return int(self.idx.moment(c, o - rem, finish=False))
 
