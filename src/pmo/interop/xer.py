@@ -136,8 +136,13 @@ class XerTable:
             yield line, dict(zip(fields, row, strict=False))
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
     if encoding:
+        if encoding.replace("_", "-").lower() in {"utf-8", "utf8"} and data.startswith(UTF8_BOM):
+            data = data[len(UTF8_BOM) :]
         try:
             return data.decode(encoding), encoding
         except LookupError:
@@ -147,8 +152,8 @@ def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
             raise FileFormatError(
                 f"not {encoding} text (byte {exc.start})", FileLocation(name, line=line)
             ) from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -1300,7 +1305,9 @@ def xer_bytes(
     """The documents (one project each) as one XER file.
 
     ``encoding``: default cp1252 when every text fits in it (what P6 writes in western
-    locales), UTF-8 otherwise; pass ``"cp1251"`` for a Cyrillic P6 installation.
+    locales), UTF-8 otherwise; pass ``"cp1251"`` for a Cyrillic P6 installation. UTF-8 is
+    written with a byte-order mark: without it MPXJ (and so ProjectLibre) decodes an XER as
+    cp1252 and garbles every non-Latin name (tests/interop/test_mpxj_readback.py).
     """
     docs = [documents] if isinstance(documents, ProjectDocument) else list(documents)
     text = "".join(_XerWriter(docs).lines())
@@ -1308,7 +1315,9 @@ def xer_bytes(
         try:
             return text.encode("cp1252")
         except UnicodeEncodeError:
-            return text.encode("utf-8")
+            encoding = "utf-8"
+    if encoding.replace("_", "-").lower() in {"utf-8", "utf8"}:
+        return UTF8_BOM + text.encode("utf-8")
     try:
         return text.encode(encoding)
     except UnicodeEncodeError as exc:
