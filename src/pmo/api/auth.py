@@ -46,8 +46,4 @@ class SessionAuth(APIKeyCookie):
 
 
 def access_of(request: HttpRequest) -> Access:
-    access = getattr(request, "access", None)
-    if access is None:
-        access = Access(request.user)
-        request.access = access  # type: ignore[attr-defined]
-    return access
+    return Access.for_request(request)

@@ -62,6 +62,16 @@ class Access:
             for m in Membership.objects.filter(user_id=user.pk)
         ]
 
+    @classmethod
+    def for_request(cls, request: Any) -> Access:
+        """The request's user's access, loaded once per request (pages, their shell and the
+        API all ask for it; each ``Access()`` costs a query of the memberships)."""
+        access = getattr(request, "access", None)
+        if access is None or access.user.pk != request.user.pk:
+            access = cls(request.user)
+            request.access = access
+        return access
+
     @property
     def organisation_ids(self) -> set[int]:
         return {g.organisation_id for g in self.grants}

@@ -26,7 +26,7 @@ def _audit_save(request: HttpRequest, obj: Model, before: dict[str, Any] | None)
     else:
         changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         action = AuditEvent.Action.UPDATE
-    record(Access(request.user), action, obj, changes)
+    record(Access.for_request(request), action, obj, changes)
 
 
 def _audit_delete(request: HttpRequest, obj: Model) -> None:
@@ -37,7 +37,7 @@ def _audit_delete(request: HttpRequest, obj: Model) -> None:
     obj.delete()
     obj.pk = pk
     record(
-        Access(request.user),
+        Access.for_request(request),
         AuditEvent.Action.DELETE,
         obj,
         {k: [v, None] for k, v in before.items()},

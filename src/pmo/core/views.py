@@ -73,7 +73,7 @@ def forbidden(
     if not message.endswith("."):
         message += "."
     if obj is not None and request.user.is_authenticated:
-        roles = _role_names(Access(request.user), obj)
+        roles = _role_names(Access.for_request(request), obj)
         if roles:
             message += f" Your role here: {roles}."
     message += " Ask a PMO admin of the organisation if you need to make this change."
@@ -236,7 +236,7 @@ def audit_for(access: Access, obj: Model) -> list[AuditRow]:
 @pmo_view
 def history(request: HttpRequest, object_type: str, object_id: int) -> HttpResponse:
     """The audit trail of any object (a fragment for htmx, else a page)."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     rows = audit_trail(access, object_type, object_id)
     if not rows and not access.is_superuser:
         try:

@@ -16,7 +16,7 @@ from pmo.errors import NotFound, ValidationFailed
 
 @pmo_view
 def token_list(request: HttpRequest) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     created = request.session.pop("pmo_new_token", None)
     return render(
         request,
@@ -28,7 +28,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @pmo_view
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     try:
         row, token = tokens.do_create_token(access, request.POST.get("name", ""))
     except ValidationFailed as exc:
@@ -43,7 +43,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        tokens.do_revoke_token(Access(request.user), pk)
+        tokens.do_revoke_token(Access.for_request(request), pk)
     except NotFound:
         messages.error(request, "That token does not exist or is already revoked.")
     else:

@@ -103,7 +103,7 @@ def project_cost_tab(access: Access, project: Project) -> tuple[str, dict[str, A
 @pmo_view
 def project_cost(request: HttpRequest, pk: int) -> HttpResponse:
     """The Cost tab at another status date or period (an htmx fragment, or the project page)."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     as_of = _date(request.GET.get("as_of"))
     period = request.GET.get("period", "month")
@@ -117,7 +117,7 @@ def project_cost(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def take_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     deny(access, EvmSnapshot(organisation_id=project.organisation_id, project=project))
     status_date = _date(request.POST.get("status_date"))
@@ -164,7 +164,7 @@ class CostImportForm(forms.Form):
 
 @pmo_view
 def cost_import_page(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     working_in(request, project.organisation_id)
     deny(access, CostLine(organisation_id=project.organisation_id, project=project))
@@ -247,7 +247,7 @@ class BudgetLineForm(ServiceForm):
 
 @pmo_view
 def budget_line_new(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     month = (evm_service.default_as_of(project)).replace(day=1)
     return edit_page(
@@ -270,7 +270,7 @@ def budget_line_new(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 def budget_monitoring(request: HttpRequest) -> HttpResponse:
     """``?portfolio=<id>&as_of=<date>&sort=<column>``: one row per project, flagged."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     current = getattr(request, "current_org_id", None)
     visible = access.scoped(Portfolio.objects.select_related("organisation")).order_by(
         "organisation__name", "code"
@@ -340,7 +340,7 @@ def budget_monitoring(request: HttpRequest) -> HttpResponse:
 @pmo_view
 def budget_organisation(request: HttpRequest) -> HttpResponse:
     """``?organisation=<id>&as_of=``: every portfolio of an organisation, in its currency."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     organisations = list(access.visible_organisations())
     chosen = request.GET.get("organisation") or getattr(request, "current_org_id", None)
     if chosen:
@@ -385,7 +385,7 @@ def _hours(text: str) -> Decimal | None:
 @pmo_view
 def timesheet_week(request: HttpRequest) -> HttpResponse:
     """The logged-in user's week: one row per assigned task, the week's hours in each."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     resources = timesheets.resources_of(access)
     chosen = request.GET.get("resource") or request.POST.get("resource")
     resource: Resource | None
@@ -469,7 +469,7 @@ def timesheet_week(request: HttpRequest) -> HttpResponse:
 @pmo_view
 def timesheet_approvals(request: HttpRequest) -> HttpResponse:
     """Submitted entries of the projects the user manages; approve or reject each."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     status = 200
     if request.method == "POST":
         reviews: list[timesheets.Review] = []

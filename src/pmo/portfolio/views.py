@@ -26,7 +26,7 @@ def _status_counts(projects: list[Project]) -> list[tuple[str, str, int]]:
 
 @pmo_view
 def portfolio_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     portfolio = access.get(Portfolio.objects.select_related("organisation", "manager"), pk)
     working_in(request, portfolio.organisation_id)
     projects = list(
@@ -65,7 +65,7 @@ def portfolio_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pmo_view
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     program = access.get(
         Program.objects.select_related("organisation", "portfolio", "manager").prefetch_related(
             Prefetch("projects", queryset=Project.objects.select_related("manager"))

@@ -135,6 +135,7 @@ def _project_calendar(project: Project) -> Calendar | None:
 class LoadedPlan:
     plan: Plan
     task_pks: list[int]
+    task_projects: list[int]  # the project of each task, aligned with task_pks
     projects: list[Project]
     minutes_per_day: int
 
@@ -250,6 +251,7 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
     return LoadedPlan(
         plan=plan,
         task_pks=[t.pk for t in tasks],
+        task_projects=[t.project_id for t in tasks],
         projects=list(projects),
         minutes_per_day=ordered[0].minutes_per_day,
     )
@@ -314,9 +316,8 @@ def _store(
     if changed:
         _write_results(changed)
     by_project: dict[int, list[int]] = defaultdict(list)
-    project_of = dict(Task.objects.filter(pk__in=pks).values_list("pk", "project_id"))
-    for i, pk in enumerate(pks):
-        by_project[project_of[pk]].append(i)
+    for i, project_id in enumerate(loaded.task_projects):
+        by_project[project_id].append(i)
     for project in loaded.projects:
         rows = by_project.get(project.pk, [])
         start = min((result.start[i] for i in rows), default=None)

@@ -272,7 +272,7 @@ def _tab_counts(project: Project) -> dict[str, int]:
 
 @pmo_view
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     working_in(request, project.organisation_id)
     loaders = _tab_loaders()
@@ -331,7 +331,7 @@ class ProjectForm(ServiceForm):
 
 @pmo_view
 def project_new(request: HttpRequest) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     portfolio = access.get(
         Portfolio.objects.select_related("organisation", "organisation__default_calendar"),
         request.GET.get("portfolio"),
@@ -370,7 +370,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
 
 @pmo_view
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     return edit_page(
         request,
@@ -451,7 +451,7 @@ def _descendants(project: Project, task_id: int) -> set[int]:
 
 @pmo_view
 def task_new(request: HttpRequest, project_pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, project_pk)
     last = (
         Task.objects.filter(project=project)
@@ -482,7 +482,7 @@ class DependencyForm(forms.Form):
 
 @pmo_view
 def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     task = access.get(Task.objects.select_related(*(f"project__{r}" for r in PROJECT_RELATED)), pk)
     project = task.project
     predecessors = list(
@@ -546,7 +546,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def dependency_add(request: HttpRequest, task_pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     task = access.get(
         Task.objects.select_related(*(f"project__{r}" for r in PROJECT_RELATED)), task_pk
     )
@@ -589,7 +589,7 @@ def dependency_add(request: HttpRequest, task_pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def dependency_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     link = access.get(Dependency.objects.select_related("successor"), pk)
     back = reverse("web:task-edit", args=[link.successor_id]) + "#dependencies"
     return delete_object(request, access, link, back)
@@ -608,7 +608,7 @@ def new_in_project(
     request: HttpRequest, project_pk: int, form_class: type[ServiceForm], letter: str, tab: str
 ) -> HttpResponse:
     """The page creating one ``form_class.model`` in the project (risk, issue, ...)."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, project_pk)
     model: Any = form_class.model
     return edit_page(
@@ -628,7 +628,7 @@ def edit_in_project(
     request: HttpRequest, pk: int, form_class: type[ServiceForm], tab: str
 ) -> HttpResponse:
     """The page editing one entry of a project's register (risk, issue, ...)."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     model = form_class.model
     obj = access.get(
         model._default_manager.select_related(*(f"project__{r}" for r in PROJECT_RELATED)), pk

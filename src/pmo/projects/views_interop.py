@@ -192,7 +192,7 @@ def _form_page(
 
 @pmo_view
 def import_page(request: HttpRequest) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     if request.method != "POST":
         return _form_page(request, access)
     upload = request.FILES.get("file")
@@ -260,7 +260,7 @@ def _task_list_columns(
 
 @pmo_view
 def import_preview(request: HttpRequest, upload_id: str) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     data, meta = load_upload(request, upload_id)
     portfolio = access.get(Portfolio.objects.select_related("organisation"), meta["portfolio"])
     working_in(request, portfolio.organisation_id)
@@ -326,7 +326,7 @@ def import_preview(request: HttpRequest, upload_id: str) -> HttpResponse:
 @pmo_view
 @require_POST
 def import_create(request: HttpRequest, upload_id: str) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     data, meta = load_upload(request, upload_id)
     portfolio = access.get(Portfolio.objects.select_related("organisation"), meta["portfolio"])
     for key in ("code", "name"):
@@ -366,7 +366,7 @@ def import_create(request: HttpRequest, upload_id: str) -> HttpResponse:
 @pmo_view
 def project_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Download links for every format and the subscribe URLs of the iCalendar feeds."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     working_in(request, project.organisation_id)
     api_export = reverse("api:export_project", args=[project.pk])
@@ -410,7 +410,7 @@ def project_export(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 def export_pick(request: HttpRequest) -> HttpResponse:
     """The project chosen on the Import page's "Export a project" form."""
-    project = get_project(Access(request.user), request.GET.get("project"))
+    project = get_project(Access.for_request(request), request.GET.get("project"))
     return redirect("web:project-export", pk=project.pk)
 
 

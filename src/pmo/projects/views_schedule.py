@@ -57,7 +57,7 @@ def baseline_tab(
 @pmo_view
 @require_POST
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     try:
         summary = scheduling.do_schedule_project(access, project)
@@ -80,7 +80,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def save_baseline(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     try:
         number = int(request.POST.get("number", "0"))

@@ -77,7 +77,7 @@ def _hours(minutes: float) -> str:
 
 @pmo_view
 def resource_list(request: HttpRequest) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     org = _current_org(request, access)
     kind = request.GET.get("kind", "")
     skill = request.GET.get("skill", "")
@@ -125,7 +125,7 @@ class ResourceForm(ServiceForm):
 
 @pmo_view
 def resource_new(request: HttpRequest) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     org = _current_org(request, access)
     return edit_page(
         request,
@@ -157,7 +157,7 @@ class LeaveForm(forms.Form):
 
 @pmo_view
 def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     resource = _get_resource(access, pk)
     org = resource.organisation
     levels = list(
@@ -215,7 +215,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def resource_skills(request: HttpRequest, pk: int) -> HttpResponse:
     """Add, change or remove one skill of a resource (the whole list is written at once)."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     resource = _get_resource(access, pk)
     back = reverse("web:resource", args=[resource.pk]) + "#skills"
     deny(access, resource)
@@ -258,7 +258,7 @@ class CostRateForm(ServiceForm):
 
 @pmo_view
 def cost_rate_new(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     resource = _get_resource(access, pk)
     back = reverse("web:resource", args=[resource.pk]) + "#rates"
     return edit_page(
@@ -283,7 +283,7 @@ def cost_rate_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @pmo_view
 def cost_rate_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     rate = access.get(CostRate.objects.select_related("resource__organisation"), pk)
     resource = rate.resource
     back = reverse("web:resource", args=[resource.pk]) + "#rates"
@@ -308,7 +308,7 @@ def cost_rate_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def cost_rate_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     rate = access.get(CostRate.objects.all(), pk)
     return delete_object(
         request, access, rate, reverse("web:resource", args=[rate.resource_id]) + "#rates"
@@ -318,7 +318,7 @@ def cost_rate_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     resource = _get_resource(access, pk)
     back = reverse("web:resource", args=[resource.pk]) + "#leave"
     form = LeaveForm(request.POST)
@@ -359,7 +359,7 @@ def leave_add(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def leave_delete(request: HttpRequest, pk: int, leave_pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     resource = _get_resource(access, pk)
     leave = next((x for x in leave_of(resource) if x.pk == leave_pk), None)
     if leave is None:
@@ -376,7 +376,7 @@ class SkillForm(ServiceForm):
 
 @pmo_view
 def skill_new(request: HttpRequest) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     org = _current_org(request, access)
     back = reverse("web:resources")
     return edit_page(
@@ -464,7 +464,7 @@ def _date(value: str | None) -> dt.date | None:
 
 @pmo_view
 def capacity_page(request: HttpRequest) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     org = _current_org(request, access)
     by = request.GET.get("by", "week")
     group = request.GET.get("group", "resource")
@@ -516,7 +516,7 @@ def capacity_page(request: HttpRequest) -> HttpResponse:
 @pmo_view
 def capacity_cell(request: HttpRequest) -> HttpResponse:
     """The tasks behind one heat-map cell (an htmx fragment, or a page)."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     group = request.GET.get("group", "resource")
     try:
         key = int(request.GET.get("key", ""))
@@ -588,7 +588,7 @@ def project_resources_tab(access: Access, project: Project) -> tuple[str, dict[s
 @pmo_view
 def project_staffing(request: HttpRequest, pk: int) -> HttpResponse:
     """Staffing suggestions of the whole project (fragment for the Resources tab)."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     plan = staffing.staffing_plan(access, project)
     context = _plan_context(access, project, plan)
@@ -634,7 +634,7 @@ def _plan_context(access: Access, project: Project, plan: staffing.StaffingPlan)
 @require_POST
 def project_staffing_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply the optimal fill (no ``slot`` posted) or one chosen candidate for one slot."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -673,7 +673,7 @@ def project_staffing_apply(request: HttpRequest, pk: int) -> HttpResponse:
 def task_staffing(request: HttpRequest, pk: int) -> HttpResponse:
     """Suggestions for one task: its open slots (or one more person), ranked candidates, and
     its skill requirements."""
-    access = Access(request.user)
+    access = Access.for_request(request)
     task = access.get(Task.objects.select_related(*(f"project__{r}" for r in PROJECT_RELATED)), pk)
     project = task.project
     working_in(request, project.organisation_id)
@@ -701,7 +701,7 @@ def task_staffing(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def requirement_add(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     task = access.get(Task.objects.all(), pk)
     back = reverse("web:task-staffing", args=[task.pk])
     deny(access, TaskSkillRequirement(organisation_id=task.organisation_id, task=task))
@@ -731,7 +731,7 @@ def requirement_add(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def requirement_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     req = access.get(TaskSkillRequirement.objects.all(), pk)
     return delete_object(request, access, req, reverse("web:task-staffing", args=[req.task_id]))
 
@@ -756,7 +756,7 @@ def _level_options(request: HttpRequest) -> dict[str, Any]:
 @pmo_view
 @require_POST
 def project_level(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     project = get_project(access, pk)
     try:
         run = levelling.do_propose_levelling(access, project=project, **_level_options(request))
@@ -771,7 +771,7 @@ def project_level(request: HttpRequest, pk: int) -> HttpResponse:
 @pmo_view
 @require_POST
 def portfolio_level(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     portfolio = access.get(Portfolio.objects.all(), pk or request.POST.get("portfolio"))
     try:
         run = levelling.do_propose_levelling(access, portfolio=portfolio, **_level_options(request))
@@ -794,7 +794,7 @@ def _get_run(access: Access, pk: Any) -> LevellingRun:
 
 @pmo_view
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     run = _get_run(access, pk)
     working_in(request, run.organisation_id)
     projects = {
@@ -850,7 +850,7 @@ def _dt(value: str | None) -> dt.datetime | None:
 
 
 def _run_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     run = _get_run(access, pk)
     back = reverse("web:levelling-run", args=[run.pk])
     deny(access, run)

@@ -33,7 +33,7 @@ def _nav() -> list[tuple[str, str]]:
 def shell(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated or request.path.startswith("/admin/"):
         return {}
-    access = Access(request.user)
+    access = Access.for_request(request)
     orgs = list(access.visible_organisations())
     current_id = getattr(request, "current_org_id", None)
     current = next((o for o in orgs if o.pk == current_id), orgs[0] if orgs else None)

@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     from pmo.portfolio.models import Portfolio
     from pmo.projects.models import Project
 
-    access = Access(request.user)
+    access = Access.for_request(request)
     orgs = list(access.visible_organisations())
     current_id = getattr(request, "current_org_id", None)
     org = next((o for o in orgs if o.pk == current_id), orgs[0] if orgs else None)
@@ -50,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def switch_organisation(request: HttpRequest) -> HttpResponse:
-    access = Access(request.user)
+    access = Access.for_request(request)
     try:
         org = access.get(access.visible_organisations(), request.POST.get("organisation"))
     except NotFound:
