@@ -30,7 +30,7 @@ REF_FIELDS = {
 }
 USER_FIELDS = {"user_id", "manager_id", "owner_id", "author_id", "reviewed_by_id"}
 SELF_FIELDS = {"parent_id"}  # a row of the same resource
-PERSONAL = {"tokens", "me"}  # the caller's own things, in no organisation
+PERSONAL = {"tokens", "me", "feed-links"}  # the caller's own things, in no organisation
 
 
 class UnknownRoute(Exception):

@@ -82,10 +82,17 @@ def test_timesheet_rules(acme: dict[str, Any], make_user: Any) -> None:
     from pmo.resources.models import Resource
 
     access = acme["access"]
+    member_user = make_user("tm", acme["org"], "team_member")
     res = do_create(
         access,
         Resource,
-        {"organisation_id": acme["org"].pk, "code": "R", "name": "Ann", "currency": "EUR"},
+        {
+            "organisation_id": acme["org"].pk,
+            "code": "R",
+            "name": "Ann",
+            "currency": "EUR",
+            "user_id": member_user.pk,  # a team member books the resource linked to them
+        },
     )
     base = {"resource_id": res.pk, "task_id": acme["tasks"][0].pk, "hours": Decimal(8)}
     with pytest.raises(ValidationFailed) as exc:
@@ -98,7 +105,7 @@ def test_timesheet_rules(acme: dict[str, Any], make_user: Any) -> None:
             {**base, "week_start": dt.date(2026, 1, 5), "hours": Decimal(169)},
         )
     assert _paths(exc) == [("hours",)]
-    member = Access(make_user("tm", acme["org"], "team_member"))
+    member = Access(member_user)
     entry = do_create(member, TimesheetEntry, {**base, "week_start": dt.date(2026, 1, 5)})
     with pytest.raises(PermissionDenied):
         do_update(member, entry, {"state": "approved"}, 1)

@@ -426,6 +426,25 @@ def token_create(
     run_reporting_errors(run)
 
 
+def user_reset_feed(
+    username: Annotated[str, typer.Argument(help="Whose calendar feed links to reset.")],
+) -> None:
+    """Reset a user's calendar feed links: every feed URL they handed out stops working."""
+    django_setup()
+
+    def run() -> None:
+        from pmo.core.feeds import do_reset_feed_links
+        from pmo.core.tokens import user_by_name
+
+        row = do_reset_feed_links(None, user_by_name(username))
+        console.print(
+            f"Calendar feed links of {username} reset at {row.reset_at:%Y-%m-%d %H:%M:%S} UTC: "
+            "the feed URLs given out before answer 404."
+        )
+
+    run_reporting_errors(run)
+
+
 # ---------------------------------------------------------------------------------------
 # export and import
 
@@ -644,6 +663,7 @@ def register(app: typer.Typer) -> None:
     users = typer.Typer(help="User accounts.", no_args_is_help=True)
     users.command("create")(user_create)
     users.command("list")(user_list)
+    users.command("reset-feed")(user_reset_feed)
     app.add_typer(users, name="user")
     tokens = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
     tokens.command("create")(token_create)

@@ -5,11 +5,16 @@ depends on the role and where the membership applies:
 
 | role              | may change                                                      |
 |-------------------|-----------------------------------------------------------------|
-| pmo_admin         | everything in the organisation, including its settings          |
+| pmo_admin         | everything in the organisation, its settings but its code (**)  |
 | portfolio_manager | portfolios, programs, projects and their content in its scope   |
 | project_manager   | projects and their content in its scope (not portfolios)        |
-| team_member       | tasks, issues, risks, timesheets in its scope                   |
+| team_member       | tasks, issues, risks, timesheets in its scope (*)               |
 | executive_viewer  | nothing                                                         |
+
+(*) Timesheet entries only of the resource linked to the user's account; a role that may
+change the task's project books for anyone (``pmo.finance.timesheets.may_book``).
+(**) The organisation's code is unique across the instance; only superusers change it
+(``pmo.orgs.services.check_organisation`` says why).
 
 A membership's scope is the whole organisation, one portfolio, or one project. Superusers
 (the instance's operators) see and change everything. Objects outside a user's

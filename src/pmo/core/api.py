@@ -1,4 +1,4 @@
-"""API: who am I, personal tokens, the audit trail."""
+"""API: who am I, personal tokens, calendar feed links, the audit trail."""
 
 import datetime as dt
 from typing import Any
@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Query, Router, Schema
 
 from pmo.api.auth import access_of
 from pmo.api.crud import MAX_LIMIT, InSchema
-from pmo.core import tokens
+from pmo.core import feeds, tokens
 from pmo.core.models import AuditEvent
 
 
@@ -41,6 +41,10 @@ class TokenCreated(TokenOut):
 
 class TokenIn(InSchema):
     name: str
+
+
+class FeedLinksOut(Schema):
+    reset_at: dt.datetime
 
 
 class AuditOut(Schema):
@@ -93,6 +97,14 @@ def register(api: NinjaAPI) -> None:
     def revoke_token(request: HttpRequest, id: int) -> Any:
         tokens.do_revoke_token(access_of(request), id)
         return 204, None
+
+    @router.post("/feed-links", response={201: FeedLinksOut}, operation_id="reset_feed_links")
+    def reset_feed_links(request: HttpRequest) -> Any:
+        """Reset the caller's calendar feed links: a new secret, so every feed URL
+        (``?key=``) handed out so far answers 404; fetch a feed again for its new
+        ``X-Feed-Url``. Audited."""
+        access = access_of(request)
+        return 201, feeds.do_reset_feed_links(access, access.user)
 
     audit = Router(tags=["audit"])
 

@@ -127,3 +127,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class FeedSecret(models.Model):
+    """The secret mixed into every calendar-feed key of one user (``pmo.core.feeds``).
+
+    A feed URL carries a key derived from the user, the feed's path, the password hash and
+    this secret; replacing the secret ("reset feed links") invalidates every feed URL the
+    user has handed out, without changing the password. A user who never reset has no row
+    and keys derived without a secret.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_secret"
+    )
+    secret = models.CharField(max_length=64)
+    reset_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"feed links of {self.user} (reset {self.reset_at:%Y-%m-%d %H:%M})"

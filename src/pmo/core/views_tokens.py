@@ -1,14 +1,16 @@
-"""The personal API tokens page: create (the token is shown once), list, revoke."""
+"""The personal page of API tokens (create, shown once; list; revoke) and of calendar feed
+links (reset: every feed URL the user handed out stops working)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from pmo.core import tokens
+from pmo.core import feeds, tokens
 from pmo.core.access import Access
 from pmo.core.views import pmo_view
 from pmo.errors import NotFound, ValidationFailed
@@ -21,7 +23,11 @@ def token_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/tokens.html",
-        {"tokens": list(tokens.tokens_of(access)), "created": created},
+        {
+            "tokens": list(tokens.tokens_of(access)),
+            "created": created,
+            "feed_links_reset_at": feeds.feed_links_reset_at(access.user),
+        },
     )
 
 
@@ -51,7 +57,26 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:tokens")
 
 
+@pmo_view
+@require_POST
+def feed_links_reset(request: HttpRequest) -> HttpResponse:
+    """Reset the user's calendar feed links; back to the page the button was on."""
+    feeds.do_reset_feed_links(Access.for_request(request), request.user)
+    messages.success(
+        request,
+        "Calendar feed links reset: the addresses given out before no longer work. "
+        "Subscribe again with the new addresses on a project's Export page.",
+    )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("web:tokens")
+    return redirect(back)
+
+
 urlpatterns = [
+    path("feeds/reset/", feed_links_reset, name="feed-links-reset"),
     path("tokens/", token_list, name="tokens"),
     path("tokens/new/", token_create, name="token-create"),
     path("tokens/<int:pk>/revoke/", token_revoke, name="token-revoke"),

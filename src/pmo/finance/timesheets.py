@@ -92,6 +92,7 @@ def check_transition(access: Access, obj: TimesheetEntry, data: Mapping[str, Any
             raise ValidationFailed.field("hours", "book some hours before submitting")
         obj.submitted_at = timezone.now()
     if new in {State.APPROVED, State.REJECTED} and stored != new:
+        check_own_review(access, obj)
         obj.reviewed_at = timezone.now()
         if obj.reviewed_by_id is None or "reviewed_by_id" not in data:
             member = access.user.pk in _members(obj.organisation_id)
@@ -106,18 +107,66 @@ def _members(organisation_id: int) -> set[int]:
     )
 
 
+BOOKING_DENIED = (
+    "you may book hours only for the resource linked to your own account, unless you manage "
+    "the project of the task"
+)
+OWN_REVIEW_DENIED = (
+    "you may not approve or reject your own timesheet entries: another manager of the "
+    "project reviews them"
+)
+
+
+def may_book(access: Access, resource: Resource, task: Task) -> bool:
+    """Whether the user may create, change or delete ``resource``'s hours on ``task``.
+
+    Only the person linked to the resource books its time; a role that manages the task's
+    project (project or portfolio manager in scope, PMO admin, an instance administrator:
+    ``Access.can_write(project)``) may book for anyone, e.g. to enter the hours of a
+    contractor without an account. A resource linked to nobody is booked by its managers
+    only: otherwise any team member could book (and so bill) hours in anyone's name.
+    """
+    if resource.user_id is not None and resource.user_id == access.user.pk:
+        return True
+    return access.can_write(task.project)
+
+
 def check_booking(access: Access, obj: TimesheetEntry) -> None:
-    """Who may book for a resource, and on which task."""
+    """Who may book for a resource, and on which task (new values and, for a change, the
+    stored ones: an entry cannot be taken over by moving it to one's own resource)."""
     task = obj.task
     if task.is_summary:
         raise ValidationFailed.field(
             "task_id", f"task {task.pk} is a summary task: book hours on its sub-tasks"
         )
-    owner = obj.resource.user_id
-    if owner is not None and owner != access.user.pk and not access.can_write(task.project):
-        raise PermissionDenied(
-            "you may book hours only for your own resource (or as the project's manager)"
+    if obj.pk is not None:
+        stored = (
+            TimesheetEntry.objects.filter(pk=obj.pk)
+            .select_related("resource", "task__project")
+            .first()
         )
+        if stored is not None and (
+            stored.resource_id != obj.resource_id or stored.task_id != obj.task_id
+        ):
+            _check_may_book(access, stored)
+    _check_may_book(access, obj)
+
+
+def _check_may_book(access: Access, entry: TimesheetEntry) -> None:
+    if not may_book(access, entry.resource, entry.task):
+        exc = PermissionDenied(BOOKING_DENIED)
+        exc.obj = entry  # type: ignore[attr-defined]
+        raise exc
+
+
+def check_own_review(access: Access, obj: TimesheetEntry) -> None:
+    """Segregation of duties: nobody approves or rejects hours booked on their own resource,
+    whatever their role (the four-eyes principle of timesheet approval; an instance
+    administrator included)."""
+    if obj.resource.user_id is not None and obj.resource.user_id == access.user.pk:
+        exc = PermissionDenied(OWN_REVIEW_DENIED)
+        exc.obj = obj  # type: ignore[attr-defined]
+        raise exc
 
 
 # --- approval effects ------------------------------------------------------------------------
@@ -143,6 +192,10 @@ def apply_approval(
     if action == "delete":
         if before.get("state") == State.APPROVED:
             raise Conflict(f"timesheet entry {obj.pk} is approved, which is final: not deleted")
+        # The core service runs no checks before a delete; refusing here, inside the
+        # deleting transaction, undoes the delete and its audit event.
+        if access is not None:
+            _check_may_book(access, obj)
         return
     if obj.state != State.APPROVED or before.get("state") == State.APPROVED:
         return
@@ -214,6 +267,7 @@ def _review_probe(access: Access, entry: TimesheetEntry) -> None:
         )
         exc.obj = entry  # type: ignore[attr-defined]
         raise exc
+    check_own_review(access, entry)
 
 
 def do_submit(access: Access, entry: TimesheetEntry, version: int) -> TimesheetEntry:
@@ -386,10 +440,11 @@ class GridRow:
     assigned: bool
     hours_text: str = ""  # what the hours field shows (the stored hours, or what was typed)
     comment_text: str = ""
+    bookable: bool = True  # the user may book this resource's hours on this task (may_book)
 
     @property
     def editable(self) -> bool:
-        return self.entry is None or self.entry.state in EDITABLE
+        return self.bookable and (self.entry is None or self.entry.state in EDITABLE)
 
 
 @dataclass
@@ -409,6 +464,11 @@ class WeekGrid:
     @property
     def has_editable(self) -> bool:
         return any(r.editable for r in self.rows)
+
+    @property
+    def read_only(self) -> bool:
+        """Rows the user may see but book on none (another's resource, not their project)."""
+        return bool(self.rows) and not any(r.bookable for r in self.rows)
 
     @property
     def can_submit(self) -> bool:
@@ -449,7 +509,7 @@ def week_grid(access: Access, resource: Resource, week_start: dt.date) -> WeekGr
     grid = WeekGrid(resource, week_start)
     for t in tasks:
         entry = entries.get(t.pk)
-        row = GridRow(t, entry, t.pk in assigned_ids)
+        row = GridRow(t, entry, t.pk in assigned_ids, bookable=may_book(access, resource, t))
         if entry is not None:
             row.hours_text = format(entry.hours.normalize(), "f")
             row.comment_text = entry.comment
@@ -458,12 +518,17 @@ def week_grid(access: Access, resource: Resource, week_start: dt.date) -> WeekGr
 
 
 def pending_reviews(access: Access) -> list[TimesheetEntry]:
-    """Submitted entries of the projects the user may approve for."""
-    candidates = access.scoped(
-        TimesheetEntry.objects.filter(state=State.SUBMITTED).select_related(
-            "task", "task__project", "resource"
+    """Submitted entries of the projects the user may approve for, but not the user's own
+    (someone else reviews those: :func:`check_own_review`)."""
+    candidates = (
+        access.scoped(
+            TimesheetEntry.objects.filter(state=State.SUBMITTED).select_related(
+                "task", "task__project", "resource"
+            )
         )
-    ).order_by("task__project__code", "week_start", "resource__name", "pk")
+        .exclude(resource__user_id=access.user.pk)
+        .order_by("task__project__code", "week_start", "resource__name", "pk")
+    )
     writable: dict[int, bool] = {}
     out = []
     for entry in candidates:

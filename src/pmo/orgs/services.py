@@ -7,7 +7,7 @@ from typing import Any
 
 from pmo.core.access import Access
 from pmo.core.services import checks
-from pmo.errors import Conflict, FieldError, ValidationFailed
+from pmo.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from pmo.orgs.models import Calendar, CalendarException, Membership, Organisation
 
 DAY_MINUTES = 1440
@@ -40,9 +40,29 @@ def interval_errors(intervals: Any, path: tuple[str | int, ...]) -> list[FieldEr
     return errors
 
 
+CODE_CHANGE_DENIED = (
+    "only an instance administrator may change an organisation's code: it names the "
+    "organisation across the whole instance (the CLI's --org option, exports and imports)"
+)
+
+
 @checks(Organisation)
 def check_organisation(access: Access, obj: Organisation, data: Mapping[str, Any]) -> None:
-    """The default calendar is one of the organisation's own calendars."""
+    """The code is changed by instance administrators only; the default calendar is one of
+    the organisation's own calendars.
+
+    The code is unique across the instance, not per organisation, because it is how the
+    instance's operators name an organisation (``pmo user create --org CODE``, ``pmo export
+    CODE``, the import of an organisation). Creating an organisation is already reserved to
+    them (``Access.can_write`` has no grant for a row without an organisation). If an
+    organisation's own PMO admin could rename the code, the 409 of the uniqueness check
+    would tell them which codes other organisations use: the change is refused with the
+    same 403 whether the new code is free or taken, before uniqueness is checked.
+    """
+    if obj.pk is not None and not access.is_superuser:
+        stored = Organisation.objects.filter(pk=obj.pk).values_list("code", flat=True).first()
+        if stored is not None and obj.code != stored:
+            raise PermissionDenied(CODE_CHANGE_DENIED)
     if obj.default_calendar_id is None:
         return
     if obj.pk is None or obj.default_calendar.organisation_id != obj.pk:  # type: ignore[union-attr]

@@ -20,8 +20,9 @@ from ninja.security import APIKeyQuery
 
 from pmo.api.auth import SessionAuth, TokenAuth, access_of
 from pmo.core.access import Access
+from pmo.core.feeds import feed_key, user_for_feed_key
 from pmo.core.models import Role
-from pmo.errors import FieldError, PermissionDenied, ValidationFailed
+from pmo.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from pmo.portfolio.models import Portfolio
 from pmo.projects import interop_export, interop_import
 from pmo.projects.models import Project
@@ -31,22 +32,28 @@ IMPORTING_ROLES = {Role.PMO_ADMIN.value, Role.PORTFOLIO_MANAGER.value, Role.PROJ
 
 
 class FeedKey(APIKeyQuery):
-    """``?key=`` made by :func:`pmo.projects.interop_export.feed_key` for this very path."""
+    """``?key=`` made by :func:`pmo.core.feeds.feed_key` for this very path.
+
+    A key that is not (or no longer) valid — reset, password changed, another feed's — is a
+    404, as for a feed that does not exist: whoever holds a revoked address learns nothing
+    from it, not even that credentials would help (a 401 says so). It is checked before the
+    token and the session, so an address means the same whoever opens it.
+    """
 
     param_name = "key"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if not key:
             return None
-        user = interop_export.user_for_feed_key(key, request.path)
+        user = user_for_feed_key(key, request.path)
         if user is None:
-            return None
+            raise NotFound("no calendar feed at this address (its link may have been reset)")
         request.user = user
         request.access = Access(user)  # type: ignore[attr-defined]
         return user
 
 
-FEED_AUTH = [TokenAuth(), SessionAuth(), FeedKey()]
+FEED_AUTH = [FeedKey(), TokenAuth(), SessionAuth()]
 
 
 class TaskLineOut(Schema):
@@ -202,7 +209,7 @@ def _feed_response(request: HttpRequest, content: bytes, name: str) -> HttpRespo
     response["Content-Disposition"] = f'inline; filename="{name}"'
     response["Cache-Control"] = "private, max-age=300"
     if "key" not in request.GET and request.user.is_authenticated:
-        key = interop_export.feed_key(request.user, request.path)
+        key = feed_key(request.user, request.path)
         response["X-Feed-Url"] = request.build_absolute_uri(f"{request.path}?key={key}")
     return response
 

@@ -528,39 +528,3 @@ def _tables(project: Project, names: Iterable[str]) -> list[Table]:
         else:
             out.append(issue_table(project))
     return out
-
-
-# ----------------------------------------------------------------------------------------------
-# secret feed URLs (calendar applications cannot send an Authorization header)
-# ----------------------------------------------------------------------------------------------
-
-FEED_SALT = "pmo.projects.interop_export.feed"
-
-
-def feed_key(user: Any, path: str) -> str:
-    """A key that lets a calendar application read the one feed at ``path`` as ``user``.
-
-    ``<user id>.<HMAC>`` of the user, the feed's path and the user's password hash (keyed by
-    ``SECRET_KEY``): it opens that feed only (read-only, nothing else of the API), and stops
-    working when the user changes their password or is deactivated. Access is still checked
-    on every fetch, so a user who leaves the organisation gets 404s.
-    """
-    from django.utils.crypto import salted_hmac
-
-    value = f"{user.pk}:{path}:{user.password}:{int(bool(user.is_active))}"
-    digest = salted_hmac(FEED_SALT, value, algorithm="sha256").hexdigest()[:40]
-    return f"{user.pk}.{digest}"
-
-
-def user_for_feed_key(key: str, path: str) -> Any:
-    """The user ``key`` was made for, if it is valid for ``path``; else ``None``."""
-    from django.contrib.auth import get_user_model
-    from django.utils.crypto import constant_time_compare
-
-    pk, _, _ = key.partition(".")
-    if not pk.isdigit():
-        return None
-    user = get_user_model()._default_manager.filter(pk=int(pk), is_active=True).first()
-    if user is None or not constant_time_compare(feed_key(user, path), key):
-        return None
-    return user

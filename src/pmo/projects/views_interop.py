@@ -31,10 +31,11 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from pmo.core.access import Access
+from pmo.core.feeds import feed_key, feed_links_reset_at
 from pmo.core.views import crumbs_for, pmo_view, working_in
 from pmo.errors import NotFound, PermissionDenied, PmoError
 from pmo.portfolio.models import Portfolio
-from pmo.projects import interop_export, interop_import
+from pmo.projects import interop_import
 from pmo.projects.models import Project
 from pmo.projects.views import get_project, project_url
 from pmo.resources.models import Resource
@@ -379,7 +380,7 @@ def project_export(request: HttpRequest, pk: int) -> HttpResponse:
             f"{r.name} ({r.code})",
             request.build_absolute_uri(
                 (p := reverse("api:resource_assignments_ics", args=[r.pk]))
-                + f"?key={interop_export.feed_key(request.user, p)}"
+                + f"?key={feed_key(request.user, p)}"
             ),
         )
         for r in resources[:200]
@@ -399,9 +400,10 @@ def project_export(request: HttpRequest, pk: int) -> HttpResponse:
                 ("iCalendar: milestones", f"{api_export}?format=ics"),
             ],
             "milestones_feed": request.build_absolute_uri(
-                f"{milestones}?key={interop_export.feed_key(request.user, milestones)}"
+                f"{milestones}?key={feed_key(request.user, milestones)}"
             ),
             "feeds": feeds,
+            "feed_links_reset_at": feed_links_reset_at(request.user),
             "crumbs": crumbs_for(project=project, extra=[("Export", None)]),
         },
     )
