@@ -187,6 +187,34 @@ def test_p6_alap_is_delayed_by_its_whole_free_float() -> None:
     assert (msp.task("A").start, msp.task("P").free_float) == (jan(6, 8), 0)
 
 
+def test_p6_alap_left_no_room_measures_its_float_on_the_project_calendar() -> None:
+    """P 3d (STD, the project calendar: Mon-Wed) -> A (ALAP, 4d on SEVEN) -> B 1d (SEVEN);
+    X 10d ends the project Fri 16 17:00. A runs Thu 8 - Sun 11 16:00 and B starts Mon 12
+    08:00, right after it: A cannot be delayed (no free float). Late: B finishes Fri 16 16:00,
+    so A's late finish is Thu 15 16:00, 4 days after its early finish.
+
+    P6 stores more: A's 4 days backed off B's start (Mon 12 08:00) on the project calendar
+    (Mon-Fri) give Tue 6 08:00, earlier than A can start; 4 days from there on A's calendar
+    end Fri 9 16:00, and Fri 9 16:00 -> Thu 15 16:00 is 6 days. Dates do not change.
+    Scheduled from a data date Wed 7 08:00 without P, that start (Tue 6) is clamped at the data
+    date, A's early start: the float is the plain one (Sat 10 16:00 -> Mon 19 16:00, 9 days)."""
+    tasks = [
+        Task("P", duration=3 * D),
+        Task("A", duration=4 * D, calendar="seven", constraint_type=ConstraintType.ALAP),
+        Task("B", duration=D, calendar="seven"),
+        Task("X", duration=10 * D),
+    ]
+    links = [Link("P", "A"), Link("A", "B")]
+    a = run(tasks, links, P6).task("A")
+    assert (a.early_start, a.early_finish, a.start) == (jan(8, 8), jan(11, 16), jan(8, 8))
+    assert (a.late_finish, a.free_float, a.total_float) == (jan(15, 16), 0, 6 * D)
+    off = ScheduleOptions(convention=Convention.P6, alap_float_project_calendar=False)
+    assert run(tasks, links, off).task("A").total_float == 4 * D
+    assert run(tasks, links, MSP).task("A").total_float == 4 * D
+    dated = run(tasks[1:], links[1:], P6, status_date=jan(7, 8)).task("A")
+    assert (dated.early_start, dated.total_float) == (jan(7, 8), 9 * D)
+
+
 def test_p6_in_progress_remaining_work_has_a_late_start() -> None:
     """A started Mon 08:00, 4d with 2d left at the status date Wed 08:00; B (1d, deadline
     Wed 17:00) starts with it (SS); X 10d ends the project. P6 bounds A's remaining work by

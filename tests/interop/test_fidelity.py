@@ -17,6 +17,7 @@ from pmo.interop.document import (
     ProjectDocument,
     ProjectProperties,
     schedule_options,
+    to_plan,
 )
 from pmo.interop.fidelity import FidelityOptions, check_fidelity
 from pmo.interop.mspdi import read_mspdi
@@ -38,7 +39,7 @@ FLOORS = {
     ("xer/mpxj__PredecessorCalendar.xer", "TEST PROJECT"): (0, 0, 0),
     ("xer/mpxj__percent-complete-8.4.xer", "EC00640"): (0, 0, 0),
     ("xer/mpxj__resource-rates-test.xer", "NEWPROJ"): (0, 0, 0),
-    ("xer/pyp6xer__SP10_cost_loaded.xer", "HS2-LWM-IMP-040-20"): (3471, 3426, 3426),
+    ("xer/pyp6xer__SP10_cost_loaded.xer", "HS2-LWM-IMP-040-20"): (3471, 3448, 3448),
 }
 
 
@@ -98,6 +99,29 @@ def test_p6_options_reach_the_engine() -> None:
     # scheduled by MS Project's rules instead, the P6 file is far from what P6 stored
     msp = replace(opts, convention=Convention.MSPROJECT, use_expected_finish=False)
     assert check_fidelity(doc, msp).identical < report.identical - 2000
+
+
+@needs_samples
+def test_p6_level_of_effort_activities_take_their_dates_from_their_neighbours() -> None:
+    """SP10's three TT_LOE activities: 54816 starts with its SS predecessor 56856 (Jun 20
+    16:00) and finishes with its FF successor 56861 (Aug 27 16:00); its late dates are theirs
+    (56856's late start Jul 4 08:00, 56861's late finish Sep 7 16:00), and it no longer
+    bounds 56856's late start. Scheduled as ordinary activities, both differ from P6."""
+    [doc] = read_xer(SAMPLES / "xer" / "pyp6xer__SP10_cost_loaded.xer")
+    plan = to_plan(doc)
+    flags = plan.tasks.column("level_of_effort")
+    loe = {str(i) for i, f in zip(plan.tasks.id, flags, strict=True) if f}
+    assert loe == {"54813", "54814", "54816"}
+    differing = {t.task_id for t in check_fidelity(doc).tasks}
+    assert not differing & (loe | {"56856"})
+    flat = replace(doc, tasks=tuple(_no_loe(t) for t in doc.tasks))
+    assert {"54816", "56856"} <= {t.task_id for t in check_fidelity(flat).tasks}
+
+
+def _no_loe(t: DocTask) -> DocTask:
+    if t.extra.get("p6.task_type") != "TT_LOE":
+        return t
+    return replace(t, extra={**t.extra, "p6.task_type": "TT_Task"})
 
 
 @needs_samples

@@ -15,6 +15,10 @@ Entry point: :func:`schedule` (``Plan`` + ``ScheduleOptions`` -> ``ScheduleResul
   (links into the summary land there, as in Microsoft Project a summary's predecessor holds
   all its subtasks), a *finish entry* for FF/SF links into it, and the summary itself, rolled
   up from its children (start = min, finish = max) and driving its successors.
+* Level-of-effort tasks (P6) take their dates from their neighbours and bound nothing: their
+  outgoing links are laid the other way round so each comes after all its neighbours, its
+  early dates are set in the forward sweep (``_loe_early``), its late dates once every other
+  node has its own (``_loe_late``); the other sweeps skip its links.
 * What the method leaves open - which moment of a non-working gap a date is, summary and free
   float, ALAP, progress - follows ``ScheduleOptions.convention`` (Microsoft Project's rules
   or Primavera P6's, ``plan.Rules``). Each node carries, per date, which end of its class of
@@ -71,6 +75,12 @@ NAT_INT = np.iinfo(np.int64).min  # datetime64 NaT viewed as int64
 
 # link types inside the engine: the four PDM types plus the child -> summary roll-up edge
 FS, SS, FF, SF, ROLL = 0, 1, 2, 3, 4
+# Links of a level-of-effort (LOE) task carry a flag over their type (``type & 7`` is the PDM
+# type): L_PRED, from a predecessor into the LOE task; L_SUCC, the link to a successor laid
+# the other way round (successor -> LOE task) so that the task comes after all its neighbours
+# in topological order; L_HOLD, a summary's entry node holding an LOE child. An LOE task reads
+# dates through them and bounds nothing: every other pass skips flagged links.
+L_PRED, L_SUCC, L_HOLD = 8, 16, 32
 # node states
 NORMAL, STARTED, DONE, SUMMARY = 0, 1, 2, 3
 # Where each date of a node is shown in its ordinal's class of moments (``mt``, per node): bit
@@ -84,8 +94,10 @@ K_DYN_L = 64  # zero duration: late dates at the moment of what bounds them (the
 K_ALAP = 128  # as late as possible
 K_NO_FREE = 256  # no free float (P6: expected finish, mandatory constraint)
 K_DYN_LS = 512  # late start at the moment of a start bound that drives it (P6)
+K_LOE = 1024  # level of effort: dates from its neighbours (_loe_early, _loe_late)
 # _backward flags
 F_SHOWN, F_CAP, F_ALAP_FREE, F_PROG_P6, F_SS_EARLY, F_EXPECTED = 1, 2, 4, 8, 16, 32
+F_ALAP_PC = 64  # Rules.alap_float_project_calendar
 
 # ----------------------------------------------------------------------------------------------
 # numba kernels. Calendars travel packed in one int64 array ``cb`` (see _pack_index): the
@@ -365,6 +377,134 @@ def _from_done(p, fin, lag, bounds, rs):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _loe_early(j, inl, ncal, state, bounds, mt, es, ef, rs, dur, cb):  # type: ignore[no-untyped-def]
+    """Early dates of level-of-effort node ``j`` (P6): its start is the earliest date its
+    start-side links give (FS/SS predecessors, SS/SF successors), its finish the latest its
+    finish-side links give (FF/SF predecessors, FS/FF successors), converted onto its own
+    calendar; neither before the data date (``bounds[0]``) nor before what a summary's entry
+    node holds; with no start-side link it starts at the data date, with no finish-side link
+    it finishes there too. Its duration is what lies between."""
+    in_ptr, in_pred, in_attr = inl
+    cj = ncal[j]
+    if state[j] == DONE:  # completed: as recorded
+        es[j] = bounds[6, j]
+        ef[j] = bounds[7, j]
+        rs[j] = es[j]
+        dur[j] = ef[j] - es[j]
+        return
+    lo_s = bounds[0, j]
+    lo_f = LOW
+    s = HIGH
+    f = LOW
+    for e in range(in_ptr[j], in_ptr[j + 1]):
+        p = in_pred[e]
+        a = in_attr[e]
+        ty = a & 0xFF
+        base = ty & 7
+        lag = a >> 24
+        cl = (a >> 8) & 0xFFFF
+        cp = ncal[p]
+        if ty & L_SUCC:  # p is a successor: back from its start (FS, SS) or finish (FF, SF)
+            from_start = base <= SS
+            src = es[p] if from_start else ef[p]
+            shown_late = (mt[p] & (MT_ES if from_start else MT_EF)) != 0
+            y = _bwd(src, not shown_late, cp, cl, cj, lag, True, cb)
+            if (base & 1) == 1:  # SS, SF: the link leaves this task's start
+                s = min(s, y)
+            else:
+                f = max(f, y)
+            continue
+        fin = (base & 1) == 0  # FS, FF: from the predecessor's finish
+        src = ef[p] if fin else es[p]
+        shown_late = (mt[p] & (MT_EF if fin else MT_ES)) != 0
+        y = _fwd(src, not shown_late, cp, cl, cj, lag, cb)
+        if ty & L_HOLD:  # a summary's predecessors hold it, as they hold every descendant
+            if base <= SS:
+                lo_s = max(lo_s, y)
+            else:
+                lo_f = max(lo_f, y)
+        elif base <= SS:
+            s = min(s, y)
+        else:
+            f = max(f, y)
+    start = max(lo_s, s) if s != HIGH else lo_s
+    finish = max(f, start, lo_f) if f != LOW else max(start, lo_f)
+    es[j] = bounds[6, j] if state[j] == STARTED else start
+    rs[j] = start
+    ef[j] = finish
+    dur[j] = finish - start
+    if finish == start:  # no length: the finish shown at the start's moment
+        mt[j] |= MT_EF
+
+
+@njit(cache=True)
+def _loe_late(  # type: ignore[no-untyped-def]
+    loe, inl, ncal, state, pf_ord, alap_free, cb, rs, ef, xs, xf, ls, lf, ls_rep, tf, ff, on, mt,
+):  # fmt: skip
+    """Late dates and floats of the level-of-effort nodes ``loe`` (in topological order),
+    once every other node has its own (P6): the late start is the earliest late date its
+    start-side links give, the late finish the latest its finish-side links give (the
+    project finish with none), never a late start after the late finish; total float is the
+    late finish less the early finish, free float the room to its successors' early dates.
+    It is never on the driving path."""
+    in_ptr, in_pred, in_attr = inl
+    for i in range(loe.shape[0]):
+        j = loe[i]
+        on[j] = False
+        if state[j] == DONE:
+            continue
+        cj = ncal[j]
+        s = HIGH
+        f = LOW
+        free = pf_ord[cj] - ef[j]
+        for e in range(in_ptr[j], in_ptr[j + 1]):
+            p = in_pred[e]
+            a = in_attr[e]
+            ty = a & 0xFF
+            if ty & L_HOLD:
+                continue
+            base = ty & 7
+            lag = a >> 24
+            cl = (a >> 8) & 0xFFFF
+            cp = ncal[p]
+            if ty & L_SUCC:
+                from_start = base <= SS
+                src = ls[p] if from_start else lf[p]
+                shown_late = (mt[p] & (MT_LS if from_start else MT_LF)) != 0
+                y = _bwd(src, not shown_late, cp, cl, cj, lag, True, cb)
+                if alap_free:  # to an ALAP successor's delayed dates
+                    early = xs[p] if from_start else xf[p]
+                else:
+                    early = rs[p] if from_start else ef[p]
+                early_late = (mt[p] & (MT_ES if from_start else MT_EF)) != 0
+                z = _conv(early, not early_late, cp, cj, cb) - lag
+                if (base & 1) == 1:  # SS, SF: the link leaves this task's start
+                    s = min(s, y)
+                    free = min(free, z - rs[j])
+                else:
+                    f = max(f, y)
+                    free = min(free, z - ef[j])
+                continue
+            fin = (base & 1) == 0
+            src = lf[p] if fin else ls[p]
+            shown_late = (mt[p] & (MT_LF if fin else MT_LS)) != 0
+            y = _fwd(src, not shown_late, cp, cl, cj, lag, cb)
+            if base <= SS:
+                s = min(s, y)
+            else:
+                f = max(f, y)
+        late_f = f if f != LOW else pf_ord[cj]
+        late_s = min(s, late_f) if s != HIGH else late_f
+        ls[j] = late_s
+        ls_rep[j] = late_s
+        lf[j] = late_f
+        tf[j] = late_f - ef[j]
+        ff[j] = max(free, 0)
+        if late_s == late_f:  # no length: the late start shown at the late finish's moment
+            mt[j] &= ~MT_LS
+
+
+@njit(cache=True)
 def _forward(  # type: ignore[no-untyped-def]
     inl, ncal, dur, state, bounds, btype, kind, done_work, honor, override, flags, cb,
     es, ef, rs, mt,
@@ -381,6 +521,9 @@ def _forward(  # type: ignore[no-untyped-def]
         sj = state[j]
         kj = kind[j]
         mt[j] = kj & (MT_ES | MT_EF | MT_LS | MT_LF)
+        if kj & K_LOE:  # after all its neighbours: its dates are theirs
+            _loe_early(j, inl, ncal, state, bounds, mt, es, ef, rs, dur, cb)
+            continue
         if sj == DONE and not p6_progress:  # completed tasks keep their actual dates
             es[j] = bounds[6, j]
             ef[j] = bounds[7, j]
@@ -520,14 +663,17 @@ def _latest_finish(ef, ncal, is_task, n_cal, cb):  # type: ignore[no-untyped-def
 @njit(cache=True)
 def _backward(  # type: ignore[no-untyped-def]
     inl, outl, ncal, dur, state, bounds, btype, kind, done_work, pf_ord, pf_late, is_task,
-    override, flags, cb, es, rs, ef, ls, lf, ls_rep, tf, ff, on, mt, xs, xf,
+    override, flags, pc, cb, es, rs, ef, ls, lf, ls_rep, tf, ff, on, mt, xs, xf,
 ):  # fmt: skip
     """Late dates, total and free float, ALAP dates and the driving path, in one sweep back to
     front. ``flags``: F_SHOWN (convert late dates at the moment they are shown, P6), F_CAP
     (free float within [0, total float]), F_ALAP_FREE (ALAP delayed by uncapped free float,
     predecessors measured to the delayed dates), F_PROG_P6 (P6 progress: in-progress late start
     from the start links, completed tasks stay in the network as work of no duration),
-    F_SS_EARLY (start lags of in-progress tasks less the work done)."""
+    F_SS_EARLY (start lags of in-progress tasks less the work done), F_ALAP_PC (the float of
+    an ALAP task left no room, from its duration backed off its successors on the project
+    calendar ``pc``: Rules.alap_float_project_calendar). Links of level-of-effort tasks are
+    skipped: they bound nothing (``_loe_late`` gives those tasks their late dates)."""
     in_ptr, in_pred, in_attr = inl
     out_ptr, out_succ, out_attr = outl
     shown = (flags & F_SHOWN) != 0
@@ -535,6 +681,7 @@ def _backward(  # type: ignore[no-untyped-def]
     alap_free = (flags & F_ALAP_FREE) != 0
     p6_progress = (flags & F_PROG_P6) != 0
     ss_early = (flags & F_SS_EARLY) != 0
+    alap_pc = (flags & F_ALAP_PC) != 0
     n = ncal.shape[0]
     for j in range(n):
         on[j] = is_task[j] and state[j] != DONE and ef[j] == pf_ord[ncal[j]]
@@ -561,11 +708,16 @@ def _backward(  # type: ignore[no-untyped-def]
             bf_late = pf_late[cj]
         b_f = min(b_f, pf_ord[cj])  # nothing finishes after the project
         free = pf_ord[cj] - ef[j]
+        # ALAP, P6: the start its successors allow, backed off on the project calendar
+        pc_alap = alap_pc and (kj & K_ALAP) != 0 and sj == NORMAL
+        s_pc = HIGH
         for e in range(out_ptr[j], out_ptr[j + 1]):
             s = out_succ[e]
             ss = state[s]
             a = out_attr[e]
             ty = a & 0xFF
+            if ty > ROLL:  # a level-of-effort task's link: it bounds nothing
+                continue
             if ss == DONE and not p6_progress:  # a completed successor no longer constrains
                 continue
             cs = ncal[s]
@@ -609,6 +761,11 @@ def _backward(  # type: ignore[no-untyped-def]
             else:
                 y = _bwd(late, False, cs, cl, cj, lag, False, cb)
                 z = _bwd(early, False, cs, cl, cj, lag, False, cb)
+            if pc_alap and ss != DONE:
+                early_shown = (mt[s] & (MT_EF if fin else MT_ES)) != 0
+                w = _conv(early, not early_shown, cs, pc, cb) - lag
+                # a bound on the finish (FS, FF) leaves the duration before it
+                s_pc = min(s_pc, w - dur[j] if (ty & 1) == 0 else w)
             # the earliest bound; as moments when they matter (a tie: the earlier moment)
             if (ty & 1) == 0:  # FS, FF: from the predecessor's finish
                 if y < b_f:
@@ -678,6 +835,12 @@ def _backward(  # type: ignore[no-untyped-def]
                 delay = ff[j] if not alap_free else max(free, 0)
                 xs[j] = rs[j] + delay
                 xf[j] = ef[j] + delay
+                if pc_alap and delay == 0 and s_pc < HIGH:
+                    # no room to delay: P6's float is measured from the start backed off
+                    # on the project calendar, when that is earlier (not before the data date)
+                    st = max(_conv(s_pc, False, pc, cj, cb), bounds[0, j])
+                    if st < rs[j]:
+                        tf[j] = f - (st + d)
         # driving path: the links that set this node's early date
         if not on[j] or (sj == STARTED and override):
             continue
@@ -685,6 +848,8 @@ def _backward(  # type: ignore[no-untyped-def]
             p = in_pred[e]
             a = in_attr[e]
             ty = a & 0xFF
+            if ty > ROLL:  # a level-of-effort task drives nothing
+                continue
             if sj == SUMMARY:  # children finishing with the summary drive it
                 if _conv(ef[p], True, ncal[p], cj, cb) == ef[j]:
                     on[p] = True
@@ -977,23 +1142,29 @@ def _build(plan: Plan, options: ScheduleOptions) -> _Network:
     if np.any(elapsed_lag):
         lag_cal = np.where(elapsed_lag, elapsed_cal, lag_cal)
 
+    # level of effort: links into one are flagged, a link out of one is laid the other way
+    # round (the successor -> the LOE task), so the task comes after all its neighbours
+    loe = tasks.column("level_of_effort").astype(bool) & ~is_sum
+    to_loe = loe[lsu]
+    from_loe = loe[lp] & ~to_loe
+    l_src = np.where(from_loe, lsu, lp)
+    l_typ = (lt | np.where(to_loe, L_PRED, 0) | np.where(from_loe, L_SUCC, 0)).astype(np.int8)
     ncal = node_cal_t
     if k:
         # a link into a summary lands on its entry node(s): it holds every descendant
-        tgt = np.where((lt == FS) | (lt == SS), entry[lsu], fentry[lsu])
+        tgt = np.where(from_loe, lp, np.where((lt == FS) | (lt == SS), entry[lsu], fentry[lsu]))
         zeros = np.zeros(children.size, dtype=np.int64)
         par_cal = task_cal[par]
-        src = np.concatenate([lp, entry[par], fentry[par], children])
+        hold = np.where(loe[children], L_HOLD, 0)
+        src = np.concatenate([l_src, entry[par], fentry[par], children])
         dst = np.concatenate([tgt, entry[children], fentry[children], par])
-        typ = np.concatenate(
-            [lt, np.full(children.size, SS), np.full(children.size, FF),
-             np.full(children.size, ROLL)]
-        ).astype(np.int8)  # fmt: skip
+        typ = np.concatenate([l_typ, SS | hold, FF | hold, np.full(children.size, ROLL)])
+        typ = typ.astype(np.int8)
         lag_min = np.concatenate([lag_min, zeros, zeros, zeros])
         lag_cal = np.concatenate([lag_cal, par_cal, par_cal, par_cal])
         ncal = np.concatenate([node_cal_t, task_cal[sums], task_cal[sums]])
     else:
-        src, dst, typ = lp, lsu, lt
+        src, dst, typ = l_src, np.where(from_loe, lp, lsu), l_typ
     ncal = np.ascontiguousarray(ncal, dtype=np.int64)
     if lag_min.size and (np.abs(lag_min).max() >= 2**38 or len(calendars) >= 2**16):
         raise ValidationFailed.field(("links", "lag"), "lag out of range")
@@ -1005,6 +1176,11 @@ def _build(plan: Plan, options: ScheduleOptions) -> _Network:
     if reached < big_n:
         in_ptr, in_perm = _csr(big_n, dst)
         raise CircularDependency(_find_cycle(in_ptr, src[in_perm], deg, owner, tasks.id))
+    if np.any(from_loe):  # turning links round may hide a loop through a level of effort
+        reached, deg, *_ = _layout(n, lp, lsu, np.zeros(lp.size, np.int64))
+        if reached < n:
+            in_ptr, in_perm = _csr(n, lsu)
+            raise CircularDependency(_find_cycle(in_ptr, lp[in_perm], deg, owner, tasks.id))
 
     # progress
     state = np.zeros(n, dtype=np.int8)
@@ -1247,6 +1423,10 @@ def _kinds(
     if options.use_expected_finish and plan.tasks.expected_finish is not None:
         expected = rk[_as_int(plan.tasks.expected_finish) != NAT_INT]
         kind[expected[task[expected]]] |= K_NO_FREE
+    if plan.tasks.level_of_effort is not None:  # no constraint, no milestone: its neighbours'
+        loe = rk[np.asarray(plan.tasks.level_of_effort, dtype=bool)]
+        loe = loe[task[loe]]
+        kind[loe] = MT_ES | MT_LS | K_LOE
     return kind
 
 
@@ -1269,8 +1449,11 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
         | (F_PROG_P6 if rules.progress == Convention.P6 else 0)
         | (F_SS_EARLY if ss_early else 0)
         | (F_EXPECTED if options.use_expected_finish else 0)
+        | (F_ALAP_PC if rules.alap_float_project_calendar else 0)
     )
     has_alap = bool(np.any(kind & K_ALAP))
+    loe_nodes = np.flatnonzero(kind & K_LOE)  # rank order: topological
+    finishes = net.is_task & ((kind & K_LOE) == 0)  # a level of effort ends no project
 
     # horizon: every date in the plan plus a first guess of the project's length
     ps = to_minutes(plan.project_start)
@@ -1319,7 +1502,7 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
         if over > 0:
             hi_day += int(over / slowest * 1.3) + 30
             continue
-        pf = int(_latest_finish(ef, net.ncal, net.is_task, n_cal, cb)) if n else net.start
+        pf = int(_latest_finish(ef, net.ncal, finishes, n_cal, cb)) if n else net.start
         pf = max(pf, net.start)  # a project of milestones at its start finishes there
         if plan.must_finish_by is not None:
             pf = to_minutes(plan.must_finish_by)
@@ -1343,9 +1526,14 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
         xs, xf = (rs.copy(), ef.copy()) if has_alap else (rs, ef)
         _backward(
             net.inl, net.outl, net.ncal, dur, net.state, bounds, btype, kind, net.done_work,
-            pf_ord, pf_late, net.is_task, override, flags, cb, es, rs, ef, ls, lf, ls_rep, tf,
-            ff, on, mt, xs, xf,
+            pf_ord, pf_late, net.is_task, override, flags, net.pc, cb, es, rs, ef, ls, lf,
+            ls_rep, tf, ff, on, mt, xs, xf,
         )  # fmt: skip
+        if loe_nodes.size:
+            _loe_late(
+                loe_nodes, net.inl, net.ncal, net.state, pf_ord, rules.alap_free_float, cb,
+                rs, ef, xs, xf, ls, lf, ls_rep, tf, ff, on, mt,
+            )  # fmt: skip
         if net.summaries.size:
             _rollup_late(
                 net.summaries, net.inl, net.ncal, rules.summary_float_own, cb, ls_rep, ef, lf,
@@ -1480,7 +1668,7 @@ def baseline_variance(
 
 def warm_up() -> None:
     """Compile (or load from cache) every kernel on a tiny plan, so timings exclude it."""
-    from pmo.engine.plan import Link, Task
+    from pmo.engine.plan import Link, LinkType, Task
 
     cals: Sequence[Calendar] = (Calendar.standard(), Calendar.every_day())
     tasks = [
@@ -1491,8 +1679,10 @@ def warm_up() -> None:
         Task("c", duration=480, constraint_type=ConstraintType.SNLT,
              constraint_date=datetime(2026, 1, 5) + timedelta(days=1)),
         Task("d", duration=480, constraint_type=ConstraintType.ALAP),
+        Task("e", level_of_effort=True),
     ]  # fmt: skip
-    links = [Link("s", "a"), Link("a", "b", lag=60), Link("g", "c"), Link("s", "c", lag=-30)]
+    links = [Link("s", "a"), Link("a", "b", lag=60), Link("g", "c"), Link("s", "c", lag=-30),
+             Link("s", "e", LinkType.SS), Link("e", "c", LinkType.FF)]  # fmt: skip
     plan = Plan.from_records(tasks, links, cals, datetime(2026, 1, 5))
     schedule(plan)
     schedule(plan, ScheduleOptions(progress_mode=ProgressMode.PROGRESS_OVERRIDE))

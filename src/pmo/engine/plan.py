@@ -107,6 +107,15 @@ class Task:
     # P6 *expected finish*: with ScheduleOptions.use_expected_finish the remaining work
     # stretches or shrinks to end there
     expected_finish: datetime | None = None
+    # P6 *level of effort*: the dates come from the neighbours, ``duration`` is ignored. The
+    # start is the earliest its start-side links give (a predecessor's finish or start through
+    # FS/SS, a successor's start or finish through SS/SF), the finish the latest its
+    # finish-side links give (FF/SF predecessors, FS/FF successors), on its own calendar and
+    # never before the data date; its links bound nothing else (not a successor's early dates,
+    # not a predecessor's late dates, not the project finish). Constraints are ignored (P6
+    # refuses them on such an activity). A link between two of them is followed from the
+    # predecessor only.
+    level_of_effort: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,7 @@ class TaskTable:
     percent_complete: npt.NDArray[np.float64] | None = None
     remaining: I64 | None = None  # -1 = derive from percent_complete
     expected_finish: DT | None = None
+    level_of_effort: npt.NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return int(self.duration.shape[0])
@@ -169,6 +179,7 @@ class TaskTable:
             "percent_complete": np.zeros(n, dtype=np.float64),
             "remaining": np.full(n, -1, dtype=np.int64),
             "expected_finish": np.full(n, NAT),
+            "level_of_effort": np.zeros(n, dtype=bool),
         }
         return defaults[name]
 
@@ -286,6 +297,11 @@ class Plan:
                 if any(t.expected_finish is not None for t in tasks)
                 else None
             ),
+            level_of_effort=(
+                np.array([t.level_of_effort for t in tasks], dtype=bool)
+                if any(t.level_of_effort for t in tasks)
+                else None
+            ),
         )
         link_table = LinkTable(
             predecessor=np.array([row[lk.predecessor] for lk in links], dtype=np.int64),
@@ -341,6 +357,13 @@ class Rules:
       float is negative, and its predecessors' free float is measured to its delayed dates
       (P6, which stores the delayed dates as early dates); off, delayed by its free float capped
       at total float, predecessors measured to its early dates.
+    * ``alap_float_project_calendar``: an ALAP task its successors leave no room to delay
+      measures its total float from the start one gets by backing its duration off its
+      successors' (delayed) dates **on the project calendar**, when that start is earlier than
+      its early start (and not before the data date): total float = late finish - (that start
+      + the duration on its own calendar). This is what P6 stores for such activities (the
+      sample ``SP10_cost_loaded``: 21 of them, docs/interop.md "Remaining differences"); off,
+      late finish less early finish like any task.
     * ``progress``: how recorded progress takes part in the passes. ``MSPROJECT``: a task is
       complete with an actual finish, 100 % or no remaining work; completed tasks keep their
       actual dates and their links no longer constrain anything; only the finish of an
@@ -357,6 +380,7 @@ class Rules:
     free_float_capped: bool
     alap_free_float: bool
     progress: Convention
+    alap_float_project_calendar: bool
 
 
 CONVENTION_RULES: Mapping[Convention, Rules] = {
@@ -366,6 +390,7 @@ CONVENTION_RULES: Mapping[Convention, Rules] = {
         free_float_capped=True,
         alap_free_float=False,
         progress=Convention.MSPROJECT,
+        alap_float_project_calendar=False,
     ),
     Convention.P6: Rules(
         moments=Convention.P6,
@@ -373,6 +398,7 @@ CONVENTION_RULES: Mapping[Convention, Rules] = {
         free_float_capped=False,
         alap_free_float=True,
         progress=Convention.P6,
+        alap_float_project_calendar=True,
     ),
 }
 
@@ -409,6 +435,7 @@ class ScheduleOptions:
     free_float_capped: bool | None = None
     alap_free_float: bool | None = None
     progress: Convention | None = None
+    alap_float_project_calendar: bool | None = None
 
     @property
     def rules(self) -> Rules:

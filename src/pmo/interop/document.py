@@ -596,6 +596,8 @@ def to_plan(doc: ProjectDocument, *, wbs_summaries: bool = False) -> Plan:
       flag, which the engine's P6 rules place at the start of the next working period.
     * A P6 expected finish (``expect_end_date``) becomes ``Task.expected_finish`` (used when
       the file says *use expected end dates*, see :func:`schedule_options`).
+    * A P6 level-of-effort activity (``TT_LOE``) is ``Task.level_of_effort``: the engine
+      derives its dates from its neighbours (MSPDI has no such task type).
     * Only calendars used by a task (and the project calendar) are converted.
     """
     errors: list[FieldError] = []
@@ -698,6 +700,7 @@ def to_plan(doc: ProjectDocument, *, wbs_summaries: bool = False) -> Plan:
                 percent_complete=min(100.0, max(0.0, pct)) if not summary else 0.0,
                 remaining=remaining if not summary else None,
                 expected_finish=_expected_finish(t) if not summary else None,
+                level_of_effort=not summary and t.extra.get("p6.task_type") == "TT_LOE",
             )
         )
     if errors:
