@@ -12,7 +12,16 @@ from pmo.engine.calendar import Calendar, CalendarException
 from pmo.engine.cpm import schedule
 from pmo.engine.plan import ConstraintType, LagUnit, Link, LinkType, Plan, Task
 from pmo.errors import FileFormatError
-from pmo.interop.plan_json import plan_from_dict, plan_to_dict, read_plan_json, write_plan_json
+from pmo.interop.document import DocAssignment, DocResource, ResourceType
+from pmo.interop.plan_json import (
+    PlanFile,
+    plan_file_from_dict,
+    plan_from_dict,
+    plan_to_dict,
+    read_plan_file,
+    read_plan_json,
+    write_plan_json,
+)
 
 DOC = {
     "format": "pmo-plan",
@@ -109,6 +118,21 @@ def test_holidays_shortcut() -> None:
         ({"links": [{"predecessor": "A", "successor": "B", "type": "XX"}]}, "field type"),
         ({"links": [{"predecessor": "A", "successor": "B", "lag": "1q"}]}, "field lag"),
         ({"calendars": [{"id": "c", "week": ["x"] * 7}]}, "record calendars[0]"),
+        ({"resources": [{"name": "no id"}]}, "record resources[0], field id"),
+        (
+            {"resources": [{"id": "R", "max_units": "lots"}]},
+            "record resources[0] (R), field max_units",
+        ),
+        ({"resources": [{"id": "R", "max_units": -1}]}, "field max_units"),
+        ({"resources": [{"id": "R", "type": "robot"}]}, "record resources[0] (R), field type"),
+        ({"resources": [{"id": "R", "calendar": "nope"}]}, "field calendar"),
+        ({"resources": [{"id": "R"}, {"id": "R"}]}, "record resources[1] (R), field id"),
+        ({"assignments": [{"task": "Z", "resource": "R"}]}, "record assignments[0], field task"),
+        (
+            {"assignments": [{"task": "A", "resource": "R"}]},
+            "record assignments[0], field resource",
+        ),
+        ({"tasks": [{"id": "A", "levelled_start": "soon"}]}, "field levelled_start"),
     ],
 )
 def test_errors_name_the_record_and_field(change: dict[str, object], where: str) -> None:
@@ -122,3 +146,62 @@ def test_invalid_json_names_the_line(tmp_path: Path) -> None:
     path.write_text('{\n  "tasks": [\n')
     with pytest.raises(FileFormatError, match=r"bad\.json, line"):
         read_plan_json(path)
+
+
+RESOURCES = {
+    "resources": [
+        {"id": "alice", "name": "Alice", "max_units": 1, "calendar": "7d"},
+        {"id": "crane", "name": "Crane", "type": "equipment", "max_units": 2},
+        {"id": "sand", "type": "material"},
+    ],
+    "assignments": [
+        {"task": "A", "resource": "alice", "units": 0.5},
+        {"id": "x", "task": "B", "resource": "crane"},
+    ],
+}
+
+
+def test_resources_and_assignments_are_read() -> None:
+    pf = plan_file_from_dict({**DOC, **RESOURCES})
+    assert pf.resources == (
+        DocResource("alice", "Alice", type=ResourceType.WORK, max_units=1.0, calendar="7d"),
+        DocResource("crane", "Crane", type=ResourceType.EQUIPMENT, max_units=2.0),
+        DocResource("sand", "", type=ResourceType.MATERIAL, max_units=1.0),
+    )
+    assert pf.assignments == (
+        DocAssignment("1", "A", "alice", 0.5),
+        DocAssignment("x", "B", "crane", 1.0),
+    )
+    # the plan itself is the one a file without resources gives
+    assert plan_to_dict(pf.plan) == plan_to_dict(plan_from_dict(DOC))
+
+
+def test_resources_round_trip_and_older_files_write_as_before(tmp_path: Path) -> None:
+    pf = plan_file_from_dict({**DOC, **RESOURCES})
+    path = tmp_path / "with.json"
+    write_plan_json(pf, path)
+    again = read_plan_file(path)
+    assert again.resources == pf.resources and again.assignments == pf.assignments
+    written = json.loads(path.read_text())
+    assert written["assignments"][0] == {"id": "1", "task": "A", "resource": "alice", "units": 0.5}
+    # a plan without resources writes no resources/assignments keys (files stay as they were)
+    write_plan_json(plan_from_dict(DOC), tmp_path / "without.json")
+    assert "resources" not in json.loads((tmp_path / "without.json").read_text())
+    assert read_plan_file(tmp_path / "without.json").resources == ()
+
+
+def test_levelled_start_holds_the_task_back_when_scheduled(tmp_path: Path) -> None:
+    doc = {**DOC, "tasks": [{"id": "A", "duration": "2d"}, {"id": "B", "duration": "1d"}]}
+    doc["links"] = [{"predecessor": "A", "successor": "B"}]
+    doc["tasks"][0]["levelled_start"] = "2026-01-12T08:00:00"
+    pf = plan_file_from_dict(doc)
+    assert dict(pf.levelled) == {"A": datetime(2026, 1, 12, 8)}
+    # the plan as given is untouched; the plan to schedule holds A back (and B follows)
+    assert schedule(pf.plan).task("A").start == datetime(2026, 1, 5, 8)
+    r = schedule(plan_from_dict(doc))
+    assert r.task("A").start == datetime(2026, 1, 12, 8)
+    assert r.task("B").start == datetime(2026, 1, 14, 8)
+    path = tmp_path / "levelled.json"
+    write_plan_json(PlanFile(pf.plan, levelled=pf.levelled), path)
+    assert json.loads(path.read_text())["tasks"][0]["levelled_start"] == "2026-01-12T08:00:00"
+    assert read_plan_file(path).levelled == {"A": datetime(2026, 1, 12, 8)}

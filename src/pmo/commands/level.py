@@ -2,13 +2,26 @@
 
 ::
 
-    pmo level FILE.sm [--time-limit SECONDS] [--engine exact|heuristic|auto] [--format json|table]
+    pmo level FILE [--time-limit SECONDS] [--engine exact|heuristic|auto] [--format json|table]
+                   [--project ID] [--out FILE] [--all-resources]
     pmo bench psplib DIR [--time-limit SECONDS] [--engine ...] [--schedules N] [--every K]
                          [--format csv|table]
 
-``pmo level`` reads a PSPLIB single-mode instance (``.sm``) and prints the levelled schedule;
-with ``--format json`` exactly ``{"makespan", "lower_bound", "optimal", "engine", "seconds",
-"starts": {"<job number>": <start period>}}`` with the job numbers of the file.
+``pmo level`` reads an MS Project XML (MSPDI) file, a Primavera P6 XER file, a pmo JSON plan
+(with ``resources`` and ``assignments``) or a PSPLIB single-mode instance (``.sm``); the kind
+is told by the extension, else by the content.
+
+* ``.sm``: prints the levelled schedule in periods; with ``--format json`` exactly
+  ``{"makespan", "lower_bound", "optimal", "engine", "seconds", "starts": {"<job number>":
+  <start period>}}`` with the job numbers of the file.
+* MSPDI / XER / JSON: the file is scheduled on its own calendars, levelled in working days
+  (:mod:`pmo.interop.levelling`, the same bridge as the database's levelling service) and the
+  proposal printed: per moved task the file's id (MSPDI UID, XER task_id and task_code, JSON
+  id), name, old and new dates, the shift in working days and the resource whose
+  over-allocation moved it; then the project finish and the peak over-allocation before and
+  after, the engine and its bound. ``--format json`` gives the same as one JSON object (schema
+  in the README). ``--out FILE`` writes the levelled plan in the same format. A multi-project
+  XER is levelled as one program unless ``--project`` names one (``proj_id`` or short name).
 
 ``pmo bench psplib`` levels every instance under DIR (not the solution files ``j30opt.sm``,
 ``j60hrs.sm``, ``j60lb.sm``, nor anything that does not parse as an instance), checks every
@@ -29,6 +42,7 @@ import json
 import statistics
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -38,10 +52,14 @@ from rich.console import Console
 from rich.table import Table
 
 from pmo.commands import err_console, fail, run_reporting_errors
-from pmo.errors import FileFormatError, UnsupportedFormat
+from pmo.errors import FileFormatError, FileLocation, PmoError, UnsupportedFormat
 
 if TYPE_CHECKING:
     from pmo.engine.level import LevelOptions, LevelProblem, LevelResult
+    from pmo.engine.level_plan import Overallocation
+    from pmo.interop.document import ProjectDocument
+    from pmo.interop.levelling import FileLevelling
+    from pmo.interop.plan_json import PlanFile
     from pmo.interop.psplib import PsplibInstance
 
 #: PSPLIB files in the instance folders that hold solutions or bounds, not instances.
@@ -79,16 +97,31 @@ def _problem(inst: PsplibInstance) -> LevelProblem:
 
 
 def _read(path: Path) -> PsplibInstance:
-    if path.suffix.lower() != ".sm":
-        raise UnsupportedFormat(
-            "only PSPLIB single-mode files (.sm) can be levelled for now; pmo plan files "
-            "(.json) carry no resource assignments yet and come with the interop issue"
-        )
-    if not path.is_file():
-        raise FileFormatError(f"no such file: {path}")
     from pmo.interop.psplib import read_sm
 
     return read_sm(path)
+
+
+def file_kind(path: Path) -> str:
+    """``sm``, ``json`` or one of :data:`pmo.interop.projectfile.FORMATS` for the file."""
+    if not path.is_file():
+        raise FileFormatError("no such file", FileLocation(str(path)))
+    ext = path.suffix.lower()
+    if ext in (".sm", ".json"):
+        return ext[1:]
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise FileFormatError(f"cannot read: {exc.strerror}", FileLocation(path.name)) from exc
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
+    if text.startswith("{"):
+        return "json"
+    if "PRECEDENCE RELATIONS" in text.upper() or text.startswith("*****"):
+        return "sm"
+    from pmo.interop.projectfile import detect_format
+
+    return detect_format(head, path.name)
 
 
 def _options(engine: EngineChoice, time_limit: float, schedules: int, seed: int) -> LevelOptions:
@@ -98,7 +131,10 @@ def _options(engine: EngineChoice, time_limit: float, schedules: int, seed: int)
 
 
 def level_command(
-    file: Annotated[Path, typer.Argument(help="A PSPLIB .sm instance.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="MS Project XML (MSPDI), P6 XER, pmo JSON plan or PSPLIB .sm file."),
+    ],
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=0.01, help="Seconds for the solver.")
     ] = 10.0,
@@ -110,10 +146,35 @@ def level_command(
         int, typer.Option(min=1, help="Schedules budget of the heuristic.")
     ] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    project: Annotated[
+        str | None,
+        typer.Option(help="XER: level this project only (proj_id or short name)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the levelled plan here, in the format of FILE."),
+    ] = None,
+    all_resources: Annotated[
+        bool,
+        typer.Option(help="Level resources marked 'can level: no' (MSPDI CanLevel 0) too."),
+    ] = False,
 ) -> None:
-    """Level a plan file: start periods within resource capacities, shortest makespan."""
+    """Level a plan file: dates within resource capacities, shortest project duration."""
 
     def run() -> None:
+        kind = file_kind(file)
+        if kind != "sm":
+            _level_plan_file(
+                file, kind, _options(engine, time_limit, schedules, seed),
+                output_format, project, out, all_resources,
+            )  # fmt: skip
+            return
+        if out is not None or project is not None:
+            raise UnsupportedFormat(
+                "--out and --project are for MSPDI, XER and pmo JSON plans; a PSPLIB .sm "
+                "instance is levelled in periods and printed",
+                FileLocation(file.name),
+            )
         inst = _read(file)
         from pmo.engine.level import level
 
@@ -125,6 +186,244 @@ def level_command(
             _print_level(problem, result)
 
     run_reporting_errors(run)
+
+
+# ---------------------------------------------------------------------------------------------
+# MSPDI, XER and pmo JSON plans
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A plan file read for levelling: its documents (MSPDI/XER) or its JSON plan."""
+
+    kind: str
+    documents: tuple[ProjectDocument, ...] = ()
+    chosen: ProjectDocument | None = None
+    plan_file: PlanFile | None = None
+
+    def code_of(self, task_id: str) -> str:
+        """The P6 Activity ID (task_code) of an XER activity, else ""."""
+        if self.chosen is None or self.kind != "xer":
+            return ""
+        for t in self.chosen.tasks:
+            if t.id == task_id:
+                return t.code
+        return ""
+
+
+def _read_source(path: Path, kind: str, project: str | None) -> _Source:
+    if kind == "json":
+        if project is not None:
+            raise UnsupportedFormat("--project is for XER files", FileLocation(path.name))
+        from pmo.interop.plan_json import read_plan_file
+
+        return _Source(kind, plan_file=read_plan_file(path))
+    from pmo.interop.document import combine
+    from pmo.interop.projectfile import read_project_file
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"cannot read: {exc.strerror}", FileLocation(path.name)) from exc
+    fmt, docs = read_project_file(data, path.name)
+    if project is not None:
+        hits = [d for d in docs if project in (d.project.id, d.project.code)]
+        if not hits:
+            known = ", ".join(f"{d.project.id} ({d.project.code})" for d in docs)
+            raise FileFormatError(
+                f"no project {project!r} in the file; it holds {known}",
+                FileLocation(path.name, column="--project"),
+            )
+        return _Source(fmt, tuple(docs), hits[0])
+    chosen = docs[0] if len(docs) == 1 else combine(docs)
+    return _Source(fmt, tuple(docs), chosen)
+
+
+def _level_source(source: _Source, options: LevelOptions, all_resources: bool) -> FileLevelling:
+    from pmo.interop.levelling import level_document, level_plan
+
+    if source.plan_file is not None:
+        pf = source.plan_file
+        cals = {c.id: c for c in pf.plan.calendars}
+        return level_plan(
+            pf.plan,
+            None,
+            pf.resources,
+            pf.assignments,
+            options,
+            resource_calendars={r.id: cals[r.calendar] for r in pf.resources if r.calendar in cals},
+        )
+    assert source.chosen is not None
+    return level_document(source.chosen, options, all_resources=all_resources)
+
+
+def _write_out(source: _Source, outcome: FileLevelling, out: Path) -> None:
+    if source.plan_file is not None:
+        from dataclasses import replace
+
+        from pmo.interop.plan_json import write_plan_json
+
+        write_plan_json(replace(source.plan_file, levelled=dict(outcome.levelled)), out)
+        return
+    from pmo.interop.levelling import levelled_document
+
+    if source.kind == "mspdi":
+        from pmo.interop.mspdi import write_mspdi
+
+        assert source.chosen is not None
+        write_mspdi(levelled_document(source.chosen, outcome), out)
+    elif source.kind == "xer":
+        from pmo.interop.xer import write_xer
+
+        write_xer([levelled_document(d, outcome) for d in source.documents], out)
+    else:
+        raise UnsupportedFormat(
+            f"--out writes MSPDI, XER or pmo JSON plans, not {source.kind}: "
+            "convert the file first (pmo convert FILE --to mspdi)",
+            FileLocation(str(out)),
+        )
+
+
+def _level_plan_file(
+    path: Path,
+    kind: str,
+    options: LevelOptions,
+    output_format: LevelFormat,
+    project: str | None,
+    out: Path | None,
+    all_resources: bool,
+) -> None:
+    source = _read_source(path, kind, project)
+    try:
+        outcome = _level_source(source, options, all_resources)
+    except FileFormatError:
+        raise  # names the file already
+    except PmoError as exc:  # a cycle, nothing to level...: say which file
+        fail(f"{path.name}: {exc.message}", code=2)
+    if out is not None:
+        _write_out(source, outcome, out)
+    record = proposal_json(path, source, outcome, out)
+    if output_format is LevelFormat.JSON:
+        sys.stdout.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    else:
+        _print_proposal(record)
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _peak(peak: Overallocation | None) -> dict[str, object] | None:
+    if peak is None:
+        return None
+    return {
+        "resource_id": str(peak.resource),
+        "resource": peak.resource_name,
+        "day": peak.day.isoformat(),
+        "used_units": peak.used,
+        "max_units": peak.available,
+        "excess_units": peak.excess,
+    }
+
+
+def proposal_json(
+    path: Path, source: _Source, outcome: FileLevelling, out: Path | None
+) -> dict[str, object]:
+    """The ``--format json`` record of a levelled MSPDI/XER/JSON plan (schema: README)."""
+    result = outcome.result
+    moves = []
+    for m in outcome.moves:
+        tid = str(m.task)
+        old_start, old_finish = outcome.dates(tid, proposed=False)
+        new_start, new_finish = outcome.dates(tid, proposed=True)
+        moves.append(
+            {
+                "id": tid,
+                "code": source.code_of(tid),
+                "name": m.name,
+                "old_start": _when(old_start),
+                "old_finish": _when(old_finish),
+                "new_start": _when(new_start),
+                "new_finish": _when(new_finish),
+                "shift_days": outcome.shift_days(tid),
+                "resource_delay_days": m.resource_delay_days,
+                "precedence_delay_days": m.precedence_delay_days,
+                "resource_id": None if m.resource is None else str(m.resource),
+                "resource": m.resource_name,
+                "blocked_on": m.blocked_on.isoformat() if m.blocked_on else None,
+                "competing": [{"id": str(k), "name": n} for k, n in m.competing],
+                "predecessors": [{"id": str(k), "name": n} for k, n in m.predecessors],
+                "reason": m.reason,
+            }
+        )
+    return {
+        "file": path.name,
+        "format": source.kind,
+        "engine": result.engine,
+        "optimal": result.optimal,
+        "seconds": round(result.seconds, 3),
+        "tasks_levelled": len(outcome.built.free_rows),
+        "moved": len(moves),
+        "makespan_days": outcome.built.in_days(result.makespan),
+        "lower_bound_days": outcome.built.in_days(result.lower_bound),
+        "project_finish_before": outcome.unlevelled.project_finish.isoformat(),
+        "project_finish_after": outcome.proposed.project_finish.isoformat(),
+        "peak_overallocation_before": _peak(outcome.peak_before),
+        "peak_overallocation_after": _peak(outcome.peak_after),
+        "moves": moves,
+        "warnings": list(outcome.built.warnings),
+        "out": str(out) if out is not None else None,
+    }
+
+
+def _short(value: object) -> str:
+    return str(value).replace("T", " ")[:16] if value else ""
+
+
+def _peak_text(peak: object) -> str:
+    if not isinstance(peak, dict):
+        return "none"
+    return (
+        f"{peak['resource']} {peak['used_units']:g} of {peak['max_units']:g} unit(s) "
+        f"on {peak['day']}"
+    )
+
+
+def _print_proposal(record: dict[str, object]) -> None:
+    out = Console(highlight=False, soft_wrap=True)
+    moves = record["moves"]
+    assert isinstance(moves, list)
+    proof = "optimal" if record["optimal"] else f"lower bound {record['lower_bound_days']} days"
+    out.print(
+        f"{record['file']} ({record['format']}): {record['moved']} of {record['tasks_levelled']} "
+        f"task(s) moved; engine {record['engine']} ({proof}), {record['seconds']} s"
+    )
+    out.print(
+        f"project finish {_short(record['project_finish_before'])} -> "
+        f"{_short(record['project_finish_after'])} "
+        f"(levelled span {record['makespan_days']} working days from the first task levelled)"
+    )
+    out.print(
+        f"peak over-allocation {_peak_text(record['peak_overallocation_before'])} -> "
+        f"{_peak_text(record['peak_overallocation_after'])}"
+    )
+    warnings = record["warnings"]
+    assert isinstance(warnings, list)
+    for w in warnings:
+        err_console.print(f"warning: {w}", highlight=False, soft_wrap=True)
+    for m in moves:
+        ident = f"{m['id']} ({m['code']})" if m["code"] else m["id"]
+        out.print(f"{ident}  {m['name']}")
+        out.print(
+            f"    start {_short(m['old_start'])} -> {_short(m['new_start'])}, "
+            f"finish {_short(m['old_finish'])} -> {_short(m['new_finish'])}, "
+            f"shift {m['shift_days']:+g} working day(s)"
+            + (f", resource {m['resource']}" if m["resource"] else "")
+        )
+        out.print(f"    why: {m['reason']}")
+    if record["out"]:
+        out.print(f"levelled plan written to {record['out']}")
 
 
 def level_json(result: LevelResult) -> dict[str, object]:

@@ -22,20 +22,33 @@ One UTF-8 JSON object::
           "actual_start": null, "actual_finish": null, "percent_complete": 0,
           "remaining": null                           # a duration, or null: from percent
       }],
-      "links": [{"predecessor": "1", "successor": "2", "type": "FS", "lag": "+2d"}]
+      "links": [{"predecessor": "1", "successor": "2", "type": "FS", "lag": "+2d"}],
+      "resources": [{"id": "R1", "name": "Alice", "type": "work", "max_units": 1.0,
+                     "calendar": null}],                 # null: the project calendar
+      "assignments": [{"task": "1", "resource": "R1", "units": 0.5}]
     }
 
-Only ``project_start``, ``tasks[].id`` and the link ends are required; every other field has
-the default shown. Durations and lags use the CSV task list's units
-(``pmo.interop.tasklist_csv``), days converted with the task's calendar's minutes per day;
-a lag may also be a percentage (``"-20%"``). ``holidays`` adds the public holidays of a
-country (``holidays`` package) as non-working exceptions when the file is read; written
-files list exceptions explicitly.
+Only ``project_start``, ``tasks[].id``, the link ends and the assignment ends are required;
+every other field has the default shown (``resources``/``assignments`` may be left out: files
+written before they existed read as before). ``max_units`` and ``units``: 1.0 = 100 % (one
+full-time person); ``type``: ``work``, ``equipment``, ``material`` or ``cost`` (only work and
+equipment resources are levelled). A task may carry ``"levelled_start"`` (ISO date-time, set
+by ``pmo level plan.json --out``): like a levelling accepted in the database, it holds the task
+back ("start no earlier than", unless the task has another date constraint) when the plan is
+scheduled, and is ignored when the plan is levelled again.
+
+Durations and lags use the CSV task list's units (``pmo.interop.tasklist_csv``), days
+converted with the task's calendar's minutes per day; a lag may also be a percentage
+(``"-20%"``). ``holidays`` adds the public holidays of a country (``holidays`` package) as
+non-working exceptions when the file is read; written files list exceptions explicitly.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -50,15 +63,33 @@ from pmo.engine.calendar import (
     parse_working_times,
     public_holidays,
 )
+from pmo.engine.level_plan import hold_back
 from pmo.engine.plan import ConstraintType, LagUnit, Link, LinkType, Plan, Task
 from pmo.errors import FileFormatError, FileLocation, PmoError
+from pmo.interop.document import DocAssignment, DocResource, ResourceType
 from pmo.interop.tasklist_csv import format_duration, format_lag, parse_duration, parse_lag
 
 FORMAT = "pmo-plan"
 VERSION = 1
 
 
-def read_plan_json(path: str | Path) -> Plan:
+@dataclass(frozen=True, eq=False)
+class PlanFile:
+    """Everything a pmo JSON plan holds: the plan as given (levelled starts not applied),
+    its resources and assignments, and the levelled starts (task id -> date-time)."""
+
+    plan: Plan
+    resources: tuple[DocResource, ...] = ()
+    assignments: tuple[DocAssignment, ...] = ()
+    levelled: Mapping[str, datetime] = field(default_factory=dict)
+
+    def scheduled_plan(self) -> Plan:
+        """The plan to schedule: tasks held back to their levelled starts."""
+        return hold_back(self.plan, self.levelled)
+
+
+def read_plan_file(path: str | Path) -> PlanFile:
+    """A pmo JSON plan file with its resources, assignments and levelled starts."""
     p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
@@ -68,11 +99,17 @@ def read_plan_json(path: str | Path) -> Plan:
         raise FileFormatError(f"invalid JSON: {exc.msg}", FileLocation(p.name, exc.lineno)) from exc
     except OSError as exc:
         raise FileFormatError(f"cannot read: {exc.strerror}", FileLocation(p.name)) from exc
-    return plan_from_dict(data, p.name)
+    return plan_file_from_dict(data, p.name)
 
 
-def write_plan_json(plan: Plan, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(plan_to_dict(plan), indent=2) + "\n", encoding="utf-8")
+def read_plan_json(path: str | Path) -> Plan:
+    """The plan to schedule (levelled starts applied)."""
+    return read_plan_file(path).scheduled_plan()
+
+
+def write_plan_json(plan: Plan | PlanFile, path: str | Path) -> None:
+    data = plan_file_to_dict(plan if isinstance(plan, PlanFile) else PlanFile(plan))
+    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def _when(value: Any, where: FileLocation) -> datetime | None:
@@ -140,7 +177,12 @@ def _calendar(data: Any, i: int, name: str) -> Calendar:
 
 
 def plan_from_dict(data: Any, name: str = "input") -> Plan:
-    """A plan from the parsed JSON (see the module docstring); errors name the record."""
+    """The plan to schedule from the parsed JSON (levelled starts applied)."""
+    return plan_file_from_dict(data, name).scheduled_plan()
+
+
+def plan_file_from_dict(data: Any, name: str = "input") -> PlanFile:
+    """A plan file from the parsed JSON (see the module docstring); errors name the record."""
     top = FileLocation(name)
     if not isinstance(data, dict):
         raise FileFormatError("expected a JSON object", top)
@@ -168,6 +210,7 @@ def plan_from_dict(data: Any, name: str = "input") -> Plan:
 
     tasks: list[Task] = []
     mpd_of: dict[str, int] = {}
+    levelled: dict[str, datetime] = {}
     for i, t in enumerate(raw_tasks):
         rec = f"tasks[{i}]"
         if not isinstance(t, dict) or "id" not in t:
@@ -195,6 +238,9 @@ def plan_from_dict(data: Any, name: str = "input") -> Plan:
             pct = float(t.get("percent_complete") or 0)
         except (TypeError, ValueError):
             raise FileFormatError("not a number", at("percent_complete")) from None
+        held = _when(t.get("levelled_start"), at("levelled_start"))
+        if held is not None:
+            levelled[tid] = held
         tasks.append(
             Task(
                 id=tid,
@@ -234,8 +280,9 @@ def plan_from_dict(data: Any, name: str = "input") -> Plan:
         except ValueError as exc:
             raise FileFormatError(str(exc), lat("lag")) from None
         links.append(Link(str(lk["predecessor"]), str(lk["successor"]), LinkType[kind], lag, unit))
+    resources, assignments = _resources(data, name, set(mpd_of), set(by_id))
     try:
-        return Plan.from_records(
+        plan = Plan.from_records(
             tasks,
             links,
             cals,
@@ -248,6 +295,86 @@ def plan_from_dict(data: Any, name: str = "input") -> Plan:
         )
     except PmoError as exc:
         raise FileFormatError(exc.message, top) from None
+    return PlanFile(plan, resources, assignments, levelled)
+
+
+def _number(value: Any, where: FileLocation, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise FileFormatError(f"expected a number, got {value!r}", where)
+    try:
+        number = float(value)
+    except ValueError:
+        raise FileFormatError(f"not a number: {value!r}", where) from None
+    if not math.isfinite(number) or number < 0:
+        raise FileFormatError(f"must be a number of at least 0, got {value!r}", where)
+    return number
+
+
+def _resources(
+    data: dict[str, Any], name: str, task_ids: set[str], calendar_ids: set[str]
+) -> tuple[tuple[DocResource, ...], tuple[DocAssignment, ...]]:
+    """The ``resources`` and ``assignments`` arrays (both optional)."""
+    raw_resources = data.get("resources") or []
+    raw_assignments = data.get("assignments") or []
+    for key, value in (("resources", raw_resources), ("assignments", raw_assignments)):
+        if not isinstance(value, list):
+            raise FileFormatError(f"{key} must be a list", FileLocation(name, column=key))
+    resources: list[DocResource] = []
+    seen: set[str] = set()
+    for i, r in enumerate(raw_resources):
+        rec = f"resources[{i}]"
+        if not isinstance(r, dict) or r.get("id") in (None, ""):
+            raise FileFormatError(
+                "a resource needs an id", FileLocation(name, record=rec, column="id")
+            )
+        rid = str(r["id"])
+
+        def rat(column: str, _rec: str = f"{rec} ({rid})") -> FileLocation:
+            return FileLocation(name, record=_rec, column=column)
+
+        if rid in seen:
+            raise FileFormatError(f"duplicate resource id {rid!r}", rat("id"))
+        seen.add(rid)
+        kind = str(r.get("type") or "work").lower()
+        if kind not in ResourceType.__members__.values():
+            raise FileFormatError(
+                f"unknown resource type {kind!r} (work, equipment, material or cost)", rat("type")
+            )
+        cal = r.get("calendar")
+        if cal is not None and str(cal) not in calendar_ids:
+            raise FileFormatError(f"unknown calendar {cal!r}", rat("calendar"))
+        resources.append(
+            DocResource(
+                id=rid,
+                name=str(r.get("name", "")),
+                type=ResourceType(kind),
+                max_units=_number(r.get("max_units"), rat("max_units"), 1.0),
+                calendar=None if cal is None else str(cal),
+            )
+        )
+    assignments: list[DocAssignment] = []
+    for i, a in enumerate(raw_assignments):
+
+        def aat(column: str, _rec: str = f"assignments[{i}]") -> FileLocation:
+            return FileLocation(name, record=_rec, column=column)
+
+        if not isinstance(a, dict):
+            raise FileFormatError("an assignment must be an object", aat(""))
+        if str(a.get("task")) not in task_ids:
+            raise FileFormatError(f"unknown task {a.get('task')!r}", aat("task"))
+        if str(a.get("resource")) not in seen:
+            raise FileFormatError(f"unknown resource {a.get('resource')!r}", aat("resource"))
+        assignments.append(
+            DocAssignment(
+                id=str(a.get("id") or i + 1),
+                task=str(a["task"]),
+                resource=str(a["resource"]),
+                units=_number(a.get("units"), aat("units"), 1.0),
+            )
+        )
+    return tuple(resources), tuple(assignments)
 
 
 def _iso(value: np.datetime64) -> str | None:
@@ -258,6 +385,13 @@ def _iso(value: np.datetime64) -> str | None:
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The JSON object of ``plan`` (exceptions written out, durations with units)."""
+    return plan_file_to_dict(PlanFile(plan))
+
+
+def plan_file_to_dict(file: PlanFile) -> dict[str, Any]:
+    """The JSON object of a plan file; ``resources``, ``assignments`` and ``levelled_start``
+    are written only when there are some, so plans without them write as before."""
+    plan = file.plan
     t = plan.tasks
     cals = []
     for c in plan.calendars:
@@ -305,6 +439,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "remaining": None if rem[i] < 0 else format_duration(int(rem[i]), False, mpd),
             }
         )
+        held = file.levelled.get(str(t.id[i]))
+        if held is not None:
+            tasks[-1]["levelled_start"] = held.isoformat()
     lk = plan.links
     links = []
     for i in range(len(lk)):
@@ -319,7 +456,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "lag": format_lag(lag, unit, plan.calendar_of(s).minutes_per_day) if lag else "0",
             }
         )
-    return {
+    out: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "project_start": plan.project_start.isoformat(),
@@ -330,3 +467,20 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "tasks": tasks,
         "links": links,
     }
+    if file.resources:
+        out["resources"] = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "type": r.type.value,
+                "max_units": 1.0 if r.max_units is None else r.max_units,
+                "calendar": r.calendar,
+            }
+            for r in file.resources
+        ]
+    if file.assignments:
+        out["assignments"] = [
+            {"id": a.id, "task": a.task, "resource": a.resource, "units": a.units}
+            for a in file.assignments
+        ]
+    return out

@@ -8,17 +8,14 @@ project priority, and stores the result as a :class:`LevellingRun` in status *pr
    ignored; everything else holds: all link types and lags, calendars, constraints, progress,
    projects linked from outside the scope), computed by the scheduling service on the stored
    plan inside a savepoint that is rolled back.
-2. **Periods** are the working days of the project calendar (for a portfolio: the
-   organisation's default calendar). Each work task's unlevelled start day becomes its release,
-   its days its duration; links (with summary tasks' links carried down to their work tasks,
-   and lags converted to days) become the engine's generalised precedence; started, finished
-   and "must start/finish on" tasks are fixed where they are; deadlines are soft deadlines;
-   the project priority is the task priority.
-3. **Resources**: each assignment demands its units (in hundredths) of its resource; the
-   capacity of a resource is its ``max_units``, reduced on the days its own calendar has less
-   working time than the period calendar (public holidays of another country, personal leave,
-   part-time days). With ``hold_other_projects`` the assignments of other projects on the same
-   resources hold capacity at their current dates.
+2. **The levelling problem**: :func:`pmo.engine.level_plan.build_level_input` (shared with
+   ``pmo level FILE``) in working days of the project calendar (for a portfolio: the
+   organisation's default calendar): releases at the unlevelled start days, links with their
+   lags in days (summary tasks' links carried down), started, finished and "must start/finish
+   on" tasks fixed, deadlines soft, the project priority as task priority; each assignment
+   demands its units of its resource, whose capacity is its ``max_units`` reduced on the days
+   its own calendar works less (holidays, leave, part time). With ``hold_other_projects`` the
+   assignments of other projects on the same resources hold capacity at their current dates.
 4. :func:`pmo.engine.level.level` (engine ``auto``: exact up to 300 tasks, heuristic above).
 5. **The proposal.** Every task that starts later than in the unlevelled schedule is a move,
    with the reason the engine gives (``TaskMove``: the resource it waited for, on which day,
@@ -39,13 +36,11 @@ accepted: level again.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -55,27 +50,34 @@ from django.utils import timezone
 
 from pmo.core.access import Access
 from pmo.core.services import record
-from pmo.engine import capacity as cap_engine
 from pmo.engine import cpm
 from pmo.engine.calendar import Calendar as EngineCalendar
-from pmo.engine.calendar import build_index, from_minutes, to_minutes
-from pmo.engine.level import FF, FS, SF, SS, LevelOptions, LevelProblem, LevelResult, level
+from pmo.engine.calendar import from_minutes
+from pmo.engine.level import LevelOptions, LevelResult, level
+from pmo.engine.level_plan import (
+    LevelAssignment,
+    LevelInput,
+    LevelLink,
+    LevelResource,
+    LevelTask,
+    build_level_input,
+    explain_moves,
+    first_moments,
+    levelled_days,
+)
+from pmo.engine.plan import LagUnit as EngineLagUnit
+from pmo.engine.plan import LinkType
 from pmo.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from pmo.orgs.models import Calendar, CalendarException
 from pmo.portfolio.models import Portfolio
 from pmo.projects import scheduling
-from pmo.projects.models import ConstraintType, Dependency, LagUnit, Project, Status, Task
+from pmo.projects.models import ConstraintType, Dependency, Project, Status, Task
 from pmo.resources.models import Assignment, LevellingRun, Resource
 from pmo.resources.services import do_set_levelled_starts
 
 UTC = dt.UTC
 ENGINES = ("auto", "exact", "heuristic")
 MAX_TIME_LIMIT = 120.0
-#: units are levelled in hundredths (0.5 = 50)
-UNIT_SCALE = 100
-#: the capacity profile covers at most this many working days
-MAX_PROFILE_DAYS = 3000
-LINK_CODES = {"FS": FS, "SS": SS, "FF": FF, "SF": SF}
 INACTIVE = (Status.COMPLETED, Status.CANCELLED, Status.ON_HOLD)
 
 
@@ -227,152 +229,63 @@ def _engine_calendar(calendar: Calendar | None, default_id: str = "standard") ->
     return scheduling.engine_calendar(calendar)
 
 
-@dataclass
-class _Built:
-    problem: LevelProblem
-    task_pks: list[int]  # row -> task pk (in-scope work tasks first, then held tasks)
-    n_scope: int  # rows 0..n_scope-1 are the scope's tasks
-    free_rows: list[int]
-    resource_pks: list[int]
-    days: _Days  # working days; day(p) is the day of period p
-    origin_index: int
-    warnings: list[str]
-
-    def day(self, period: int) -> dt.date:
-        i = self.origin_index + int(period)
-        while i >= len(self.days.days):
-            self.days.extend_to(self.days.days[-1] + dt.timedelta(days=366))
-        return self.days.days[max(i, 0)]
-
-
-class _Days:
-    """Working days of the period calendar as a sorted array of day numbers."""
-
-    def __init__(self, calendar: EngineCalendar, first: dt.date, last: dt.date) -> None:
-        self.calendar = calendar
-        self.first = first
-        self.days = cap_engine.working_days(calendar, first, last)
-        if not self.days:
-            raise ValidationFailed.field("calendar", f"{calendar.name} has no working day")
-        self.numbers = np.array([d.toordinal() for d in self.days], dtype=np.int64)
-
-    def extend_to(self, last: dt.date) -> None:
-        if last > self.days[-1]:
-            more = cap_engine.working_days(
-                self.calendar, self.days[-1] + dt.timedelta(days=1), last
-            )
-            self.days += more
-            self.numbers = np.array([d.toordinal() for d in self.days], dtype=np.int64)
-
-    def index(self, day: dt.date) -> int:
-        """Index of ``day``, or of the next working day when it is not one."""
-        return int(np.searchsorted(self.numbers, day.toordinal(), side="left"))
-
-
-def _last_day(finish: dt.datetime) -> dt.date:
-    """The day a finish belongs to (a finish at midnight ends the day before)."""
-    return (
-        (finish - dt.timedelta(minutes=1)).date() if finish.time() == dt.time() else finish.date()
-    )
-
-
-def _leaf_tasks(tasks: Sequence[dict[str, Any]]) -> tuple[set[int], dict[int, list[int]]]:
-    """The work tasks (no children) and, for each summary task, its work tasks."""
-    children: dict[int, list[int]] = defaultdict(list)
-    for t in tasks:
-        if t["parent_id"] is not None:
-            children[t["parent_id"]].append(t["pk"])
-    leaves = {t["pk"] for t in tasks if t["pk"] not in children}
-    under: dict[int, list[int]] = {}
-
-    def collect(pk: int) -> list[int]:
-        if pk in under:
-            return under[pk]
-        out: list[int] = []
-        stack = [pk]
-        while stack:
-            node = stack.pop()
-            for c in children.get(node, []):
-                if c in leaves:
-                    out.append(c)
-                else:
-                    stack.append(c)
-        under[pk] = out
-        return out
-
-    for pk in children:
-        collect(pk)
-    return leaves, under
-
-
 def _build(
     projects: Sequence[Project],
     period_calendar: EngineCalendar,
     unlevelled: _Dates,
     hold_other_projects: bool,
-) -> _Built:
+) -> LevelInput:
+    """The stored plan as :func:`pmo.engine.level_plan.build_level_input` takes it."""
     project_ids = [p.pk for p in projects]
     priority = {p.pk: p.priority for p in projects}
     code = {p.pk: p.code for p in projects}
     portfolio_wide = len(projects) > 1
-    tasks: list[Any] = list(
+    rows: list[Any] = list(
         Task.objects.filter(project_id__in=project_ids)
         .order_by("project_id", "position", "pk")
         .values(
-            "pk",
-            "project_id",
-            "parent_id",
-            "name",
-            "wbs",
-            "is_milestone",
-            "duration_minutes",
-            "constraint_type",
-            "percent_complete",
-            "actual_start",
-            "actual_finish",
-            "deadline",
+            "pk", "project_id", "parent_id", "name", "is_milestone", "duration_minutes",
+            "constraint_type", "percent_complete", "actual_start", "actual_finish", "deadline",
         )
-    )
-    leaves, under = _leaf_tasks(tasks)
-    work = [t for t in tasks if t["pk"] in leaves and t["pk"] in unlevelled.start]
-    warnings: list[str] = []
-    if not work:
-        raise ValidationFailed.field("project", "there is no scheduled work task to level")
+    )  # fmt: skip
 
-    def is_fixed(t: dict[str, Any]) -> bool:
-        return bool(
-            t["actual_start"]
-            or t["actual_finish"]
-            or t["percent_complete"] > 0
-            or t["constraint_type"] in (ConstraintType.MSO, ConstraintType.MFO)
+    def label(t: dict[str, Any]) -> str:
+        return f"{code[t['project_id']]}: {t['name']}" if portfolio_wide else str(t["name"])
+
+    tasks = [
+        LevelTask(
+            id=t["pk"],
+            name=label(t),
+            start=unlevelled.start.get(t["pk"]),
+            finish=unlevelled.finish.get(t["pk"]),
+            parent=t["parent_id"],
+            duration=t["duration_minutes"],
+            milestone=bool(t["is_milestone"]),
+            fixed=bool(
+                t["actual_start"]
+                or t["actual_finish"]
+                or t["percent_complete"] > 0
+                or t["constraint_type"] in (ConstraintType.MSO, ConstraintType.MFO)
+            ),
+            priority=priority[t["project_id"]],
+            deadline=_naive(t["deadline"]),
         )
-
-    free_tasks = [t for t in work if not is_fixed(t)]
-    if not free_tasks:
-        raise ValidationFailed.field(
-            "project", "every task has started or is fixed: nothing to level"
-        )
-    first = min(unlevelled.start[t["pk"]].date() for t in work)
-    last = max(_last_day(unlevelled.finish[t["pk"]]) for t in work)
-    total = sum(
-        max(1, -(-t["duration_minutes"] // period_calendar.minutes_per_day)) for t in free_tasks
-    )
-    days = _Days(period_calendar, first - dt.timedelta(days=7), last + dt.timedelta(days=30))
-    origin_index = days.index(min(unlevelled.start[t["pk"]].date() for t in free_tasks))
-
-    # held tasks of other projects on the same resources
-    rows = list(work)
-    n_scope = len(rows)
-    scope_pks = {t["pk"] for t in rows}
-    assignments = list(
-        Assignment.objects.filter(task_id__in=scope_pks).values_list(
+        for t in rows
+    ]
+    parents = {t.parent for t in tasks}
+    scope_pks = [t.id for t in tasks if t.id not in parents and t.start is not None]
+    assignments = [
+        LevelAssignment(task, resource, units)
+        for task, resource, units in Assignment.objects.filter(task_id__in=scope_pks).values_list(
             "task_id", "resource_id", "units"
         )
-    )
-    resource_ids = sorted({r for _, r, _ in assignments})
-    held: list[tuple[int, str, dt.datetime, dt.datetime]] = []
-    held_assignments: list[tuple[int, int, Decimal]] = []
+    ]
+    # held tasks of other projects on the same resources
+    held: list[LevelTask] = []
+    resource_ids = sorted({a.resource for a in assignments})
     if hold_other_projects and resource_ids:
+        dated = [t.start for t in tasks if t.start is not None]
+        first = min(dated).date() if dated else dt.date.today()
         other = (
             Assignment.objects.filter(resource_id__in=resource_ids)
             .exclude(task__project_id__in=project_ids)
@@ -389,152 +302,30 @@ def _build(
         )  # fmt: skip
         seen: set[int] = set()
         for task_id, res_id, units, name, pcode, es, ef in other:
-            held_assignments.append((task_id, res_id, units))
+            assignments.append(LevelAssignment(task_id, res_id, units))
             if task_id not in seen:
                 seen.add(task_id)
-                held.append((task_id, f"{pcode}: {name}", _naive(es), _naive(ef)))  # type: ignore[arg-type]
-
-    # periods of each row
-    n = n_scope + len(held)
-    starts_at = [unlevelled.start[t["pk"]] for t in rows] + [h[2] for h in held]
-    finishes_at = [unlevelled.finish[t["pk"]] for t in rows] + [h[3] for h in held]
-    days.extend_to(max(_last_day(f) for f in finishes_at) + dt.timedelta(days=30))
-    horizon_days = int(total * 1.6) + 60
-    days.extend_to(
-        days.days[min(origin_index, len(days.days) - 1)] + dt.timedelta(days=horizon_days)
+                held.append(
+                    LevelTask(task_id, f"{pcode}: {name}", _naive(es), _naive(ef), fixed=True)
+                )
+    resources = Resource.objects.filter(pk__in={a.resource for a in assignments}).select_related(
+        "calendar", "organisation__default_calendar"
     )
-    start_p = np.array([days.index(s.date()) - origin_index for s in starts_at], dtype=np.int64)
-    end_p = np.array([days.index(_last_day(f)) - origin_index for f in finishes_at], dtype=np.int64)
-    milestone = np.array(
-        [bool(t["is_milestone"]) for t in rows] + [False] * len(held), dtype=np.bool_
-    )
-    zero = np.array(
-        [t["duration_minutes"] == 0 for t in rows] + [False] * len(held), dtype=np.bool_
-    )
-    durations = np.where(milestone | zero, 0, np.maximum(end_p - start_p + 1, 1)).astype(np.int64)
-    fixed = np.array([is_fixed(t) for t in rows] + [True] * len(held), dtype=np.bool_)
-    release = np.where(fixed, 0, np.maximum(start_p, 0)).astype(np.int64)
-    fixed_start = np.where(fixed, start_p, 0).astype(np.int64)
-    prio = np.array([priority[t["project_id"]] for t in rows] + [0] * len(held), dtype=np.int64)
-    deadline = np.full(n, -1, dtype=np.int64)
-    for i, t in enumerate(rows):
-        if t["deadline"] is not None and not fixed[i]:
-            deadline[i] = max(0, days.index(_naive(t["deadline"]).date()) - origin_index + 1)  # type: ignore[union-attr]
-
-    # resources and their capacity
-    all_assign = [(a[0], a[1], a[2]) for a in assignments] + held_assignments
-    resource_ids = sorted({r for _, r, _ in all_assign})
-    resources = {
-        r.pk: r
-        for r in Resource.objects.filter(pk__in=resource_ids).select_related(
-            "calendar", "organisation__default_calendar"
-        )
-    }
-    col = {pk: k for k, pk in enumerate(resource_ids)}
-    base = np.array(
-        [round(float(resources[pk].max_units) * UNIT_SCALE) for pk in resource_ids],
-        dtype=np.int64,
-    )
-    row_of = {t["pk"]: i for i, t in enumerate(rows)}
-    row_of.update({h[0]: n_scope + k for k, h in enumerate(held)})
-    demands = np.zeros((n, len(resource_ids)), dtype=np.int64)
-    for task_id, res_id, units in all_assign:
-        i, k = row_of[task_id], col[res_id]
-        want = round(float(units) * UNIT_SCALE)
-        if want > base[k] and not fixed[i]:
-            warnings.append(
-                f"{rows[i]['name']} asks {units} of {resources[res_id].name}, who has "
-                f"{resources[res_id].max_units}: levelled at {resources[res_id].max_units}"
-            )
-            want = int(base[k])
-        demands[i, k] += want
-    demands = np.where(fixed[:, None], demands, np.minimum(demands, base[None, :]))
-
-    # capacity profile: on each period day, the share of its usual working time (for that
-    # weekday) the resource's own calendar gives: public holidays, leave and other hours are
-    # exceptions of that calendar. A weekday the resource never works (a Mon-Fri person on a
-    # Mon-Sat site) does not block a task: the plan put the task on that calendar.
-    profile_days = days.days[origin_index : origin_index + MAX_PROFILE_DAYS]
-    profile = np.repeat(base[:, None], len(profile_days), axis=1)
-    if resource_ids and profile_days:
-        cals: list[EngineCalendar] = []
-        cal_row: dict[int | None, int] = {}
-        res_row = []
-        for pk in resource_ids:
-            r = resources[pk]
-            stored = r.calendar or r.organisation.default_calendar
-            key = stored.pk if stored else None
-            if key not in cal_row:
-                cal_row[key] = len(cals)
-                cals.append(_engine_calendar(stored, "resource-standard"))
-            res_row.append(cal_row[key])
-        usual = [dataclasses.replace(c, id=f"{c.id}/usual", exceptions=()) for c in cals]
-        # each day alone (the days are not contiguous)
-        lo = np.array([to_minutes(d) for d in profile_days], dtype=np.int64)
-        hi = lo + 1440
-        idx = build_index(cals + usual, profile_days[0], profile_days[-1] + dt.timedelta(days=1))
-        k = len(cals)
-        minutes = np.stack([idx.ordinal(c, hi) - idx.ordinal(c, lo) for c in range(2 * k)])
-        actual, regular = minutes[:k].astype(np.float64), minutes[k:].astype(np.float64)
-        share = np.where(regular > 0, actual / np.maximum(regular, 1.0), 1.0)
-        frac = np.clip(share[np.array(res_row)], 0.0, 1.0)
-        profile = np.floor(base[:, None] * frac + 1e-9).astype(np.int64)
-
-    # links, with summary tasks' links carried down to their work tasks
-    pairs: dict[tuple[int, int], tuple[int, int]] = {}
-    mpd = period_calendar.minutes_per_day
-    duration_of = {t["pk"]: t["duration_minutes"] for t in tasks}
-    links = Dependency.objects.filter(
-        predecessor__project_id__in=project_ids, successor__project_id__in=project_ids
-    ).values_list("predecessor_id", "successor_id", "type", "lag", "lag_unit")
-    for pred, succ, kind, lag, unit in links:
-        if unit == LagUnit.PERCENT:
-            lag_p = round(lag * duration_of.get(pred, 0) / 100 / mpd)
-        elif unit == LagUnit.ELAPSED:
-            lag_p = round(lag / 1440)
-        else:
-            lag_p = round(lag / mpd)
-        for a in [pred] if pred in leaves else under.get(pred, []):
-            for b in [succ] if succ in leaves else under.get(succ, []):
-                if a == b or a not in row_of or b not in row_of:
-                    continue
-                if row_of[a] >= n_scope or row_of[b] >= n_scope:
-                    continue
-                pairs[(row_of[a], row_of[b])] = (LINK_CODES[kind], lag_p)
-    link_arr = np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
-    types = np.array([v[0] for v in pairs.values()], dtype=np.int64)
-    lags = np.array([v[1] for v in pairs.values()], dtype=np.int64)
-
-    def label(t: dict[str, Any]) -> str:
-        return f"{code[t['project_id']]}: {t['name']}" if portfolio_wide else str(t["name"])
-
-    names = tuple([label(t) for t in rows] + [h[1] for h in held])
-    problem = LevelProblem(
-        durations=durations,
-        demands=demands,
-        capacity=base,
-        links=link_arr,
-        link_types=types,
-        lags=lags,
-        release=release,
-        fixed=fixed,
-        fixed_start=fixed_start,
-        deadline=deadline,
-        priority=prio,
-        capacity_profile=profile,
-        names=names,
-        resource_names=tuple(resources[pk].name for pk in resource_ids),
-    )
-    return _Built(
-        problem=problem,
-        task_pks=[t["pk"] for t in rows] + [h[0] for h in held],
-        n_scope=n_scope,
-        free_rows=[i for i in range(n_scope) if not fixed[i]],
-        resource_pks=resource_ids,
-        days=days,
-        origin_index=origin_index,
-        warnings=warnings,
-    )
+    calendars: dict[int | None, EngineCalendar] = {}
+    level_resources = []
+    for r in sorted(resources, key=lambda r: r.pk):
+        stored = r.calendar or r.organisation.default_calendar
+        key = stored.pk if stored else None
+        if key not in calendars:
+            calendars[key] = _engine_calendar(stored, "resource-standard")
+        level_resources.append(LevelResource(r.pk, r.name, r.max_units, calendars[key]))
+    links = [
+        LevelLink(pred, succ, LinkType[kind], float(lag), EngineLagUnit[unit.upper()])
+        for pred, succ, kind, lag, unit in Dependency.objects.filter(
+            predecessor__project_id__in=project_ids, successor__project_id__in=project_ids
+        ).values_list("predecessor_id", "successor_id", "type", "lag", "lag_unit")
+    ]
+    return build_level_input(tasks, links, level_resources, assignments, period_calendar, held=held)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,30 +350,6 @@ def _task_calendars(projects: Sequence[Project], pks: Sequence[int]) -> dict[int
         if cal_id not in engines:
             engines[cal_id] = _engine_calendar(stored.get(cal_id) if cal_id else None)
         out[pk] = engines[cal_id]
-    return out
-
-
-def _first_moments(
-    days: Mapping[int, dt.date], calendars: Mapping[int, EngineCalendar]
-) -> dict[int, dt.datetime]:
-    """For each task, the first working moment of its calendar on or after the day given."""
-    out: dict[int, dt.datetime] = {}
-    if not days:
-        return out
-    groups: dict[str, list[int]] = defaultdict(list)
-    by_id: dict[str, EngineCalendar] = {}
-    for pk in days:
-        cal = calendars[pk]
-        groups[cal.id].append(pk)
-        by_id[cal.id] = cal
-    lo = min(days.values())
-    hi = max(days.values()) + dt.timedelta(days=400)
-    for cal_id, pks in groups.items():
-        idx = build_index([by_id[cal_id]], lo, hi)
-        t = np.array([to_minutes(days[pk]) for pk in pks], dtype=np.int64)
-        moments = idx.moment(0, idx.ordinal(0, t), finish=False)
-        for pk, m in zip(pks, np.atleast_1d(moments).tolist(), strict=True):
-            out[pk] = from_minutes(int(m))
     return out
 
 
@@ -669,7 +436,7 @@ def _store_proposal(
     portfolio: Portfolio,
     organisation_id: int,
     projects: Sequence[Project],
-    built: _Built,
+    built: LevelInput,
     result: LevelResult,
     unlevelled: _Dates,
     signature: str,
@@ -677,20 +444,14 @@ def _store_proposal(
     time_limit: float,
     hold_other_projects: bool,
 ) -> LevellingRun:
-    problem = built.problem
     project_ids = [p.pk for p in projects]
 
     # levelled starts: the tasks that waited for a resource
-    day_of = {
-        built.task_pks[m.task]: built.day(int(result.starts[m.task]))
-        for m in result.moves
-        if m.task < built.n_scope and m.resource_delay > 0
-    }
-    calendars = _task_calendars(projects, list(day_of))
-    levelled_at = _first_moments(day_of, calendars)
-    free_pks = [built.task_pks[i] for i in built.free_rows]
+    day_of = levelled_days(built, result)
+    levelled_at = first_moments(day_of, _task_calendars(projects, list(day_of)))  # type: ignore[arg-type]
+    free_pks = [int(built.task_ids[i]) for i in built.free_rows]
     levelled: dict[int, dt.datetime | None] = dict.fromkeys(free_pks)
-    levelled.update(levelled_at)
+    levelled.update({int(pk): moment for pk, moment in levelled_at.items()})
     proposed = _schedule_with(projects, levelled)
 
     current = {
@@ -705,21 +466,10 @@ def _store_proposal(
         if (_naive(row["early_start"]), _naive(row["early_finish"])) != (new_s, new_f):
             dates[str(pk)] = [_iso(new_s), _iso(new_f)]
 
-    def ref(row: int) -> dict[str, Any]:
-        pk = built.task_pks[row]
-        return {"task_id": pk, "name": problem.task_name(row)}
-
     moves: list[dict[str, Any]] = []
-    for m in sorted(result.moves, key=lambda m: (int(result.starts[m.task]), m.task)):
-        if m.task >= built.n_scope:
-            continue
-        pk = built.task_pks[m.task]
+    for m in explain_moves(built, result, unlevelled.start, proposed.start):  # type: ignore[arg-type]
+        pk = int(m.task)
         row = current[pk]
-        blocked_day = built.day(m.period) if m.period is not None else None
-        new_start = proposed.start.get(pk)
-        if m.resource_delay <= 0 and new_start == unlevelled.start.get(pk):
-            continue  # a rounding of days only: the task does not move
-        resource_pk = built.resource_pks[m.resource] if m.resource is not None else None
         moves.append(
             {
                 "task_id": pk,
@@ -728,20 +478,18 @@ def _store_proposal(
                 "old_start": _iso(row["early_start"]),
                 "old_finish": _iso(row["early_finish"]),
                 "unlevelled_start": _iso(unlevelled.start.get(pk)),
-                "new_start": _iso(new_start),
+                "new_start": _iso(proposed.start.get(pk)),
                 "new_finish": _iso(proposed.finish.get(pk)),
                 "levelled_start": _iso(levelled.get(pk)),
-                "delay_days": m.delay,
-                "precedence_delay_days": m.precedence_delay,
-                "resource_delay_days": m.resource_delay,
-                "resource_id": resource_pk,
-                "resource": problem.resource_names[m.resource]  # type: ignore[index]
-                if m.resource is not None
-                else None,
-                "blocked_on": blocked_day.isoformat() if blocked_day else None,
-                "competing": [ref(h) for h in m.holders],
-                "predecessors": [ref(p) for p in m.predecessors],
-                "reason": _reason(m, problem, blocked_day),
+                "delay_days": m.delay_days,
+                "precedence_delay_days": m.precedence_delay_days,
+                "resource_delay_days": m.resource_delay_days,
+                "resource_id": m.resource,
+                "resource": m.resource_name,
+                "blocked_on": m.blocked_on.isoformat() if m.blocked_on else None,
+                "competing": [{"task_id": k, "name": n} for k, n in m.competing],
+                "predecessors": [{"task_id": k, "name": n} for k, n in m.predecessors],
+                "reason": m.reason,
             }
         )
     befores = [_naive(r["early_finish"]) for r in current.values()]
@@ -780,11 +528,11 @@ def _store_proposal(
             "dates": dates,
             "released": released,
             "warnings": built.warnings,
-            "resources": len(built.resource_pks),
+            "resources": len(built.resource_ids),
             "schedules": result.schedules,
             "status": result.status,
             "late": [
-                {"task_id": built.task_pks[j], "deadline_day": d, "finish_day": f, "hard": h}
+                {"task_id": built.task_ids[j], "deadline_day": d, "finish_day": f, "hard": h}
                 for j, d, f, h in result.late
                 if j < built.n_scope
             ],
@@ -804,14 +552,6 @@ def _store_proposal(
         },
     )
     return run
-
-
-def _reason(move: Any, problem: LevelProblem, day: dt.date | None) -> str:
-    """``TaskMove.describe`` with the blocking period shown as its date."""
-    text = str(move.describe(problem))
-    if day is not None and move.period is not None:
-        text = text.replace(f"held in period {move.period} ", f"held on {day.isoformat()} ")
-    return text.replace("period(s)", "working day(s)")
 
 
 # ---------------------------------------------------------------------------------------------
