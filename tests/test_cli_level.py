@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pmo.cli import app
+from pmo.engine.cpm import schedule
 from pmo.engine.level import LevelProblem, check_schedule
 from pmo.engine.plan import LinkType
 from pmo.interop.document import (
@@ -26,7 +27,10 @@ from pmo.interop.document import (
     DocTask,
     ProjectDocument,
     ProjectProperties,
+    schedule_options,
+    to_plan,
 )
+from pmo.interop.fidelity import check_fidelity
 from pmo.interop.mspdi import read_mspdi, write_mspdi
 from pmo.interop.plan_json import read_plan_file, read_plan_json
 from pmo.interop.psplib import read_sm
@@ -225,15 +229,38 @@ def test_level_mspdi_moves_the_hand_computed_task_and_writes_the_levelling_back(
     back = read_mspdi(tmp_path / "levelled.xml")
     design = back.task("1")
     assert (design.start, design.finish) == (datetime(2026, 3, 5, 8), datetime(2026, 3, 6, 17))
-    assert design.extra["msp.LevelingDelay"] == str(3 * 480 * 10)  # tenths of minutes
-    assert design.extra["msp.LevelingDelayFormat"] == "7"  # working days
-    assert "msp.LevelingDelay" not in back.task("2").extra
+    # 3 working days after the early start its predecessors give (none: Monday 08:00)
+    assert (design.levelling_delay, design.levelling_delay_format) == (3 * 480, "d")
+    assert back.task("2").levelling_delay == 0
+    xml = (tmp_path / "levelled.xml").read_text()
+    assert "<LevelingDelay>14400</LevelingDelay><LevelingDelayFormat>7</LevelingDelayFormat>" in xml
     dates = {t.id: (t.start, t.finish) for t in back.tasks if t.start and t.finish}
     assert set(dates) == {"1", "2", "3", "4", "5"}
     assert over_allocations(back, dates) == [] and links_hold(back, dates)
     # ... while with Design at its old dates Alice works twice from Monday 08:00
     old = (datetime.fromisoformat(move["old_start"]), datetime.fromisoformat(move["old_finish"]))
     assert [(r, m) for r, m, _ in over_allocations(back, {**dates, "1": old})] == [("10", MONDAY)]
+
+
+def test_a_levelled_mspdi_file_schedules_to_the_levelled_dates(tmp_path: Path) -> None:
+    """``pmo schedule`` applies the leveling delay ``pmo level --out`` wrote, as MS Project
+    does: the file schedules to the proposal's dates, and its stored dates are pmo's."""
+    src, out = tmp_path / "small.xml", tmp_path / "levelled.xml"
+    write_mspdi(small_document(), src)
+    proposal = level_json_of(src, "--out", str(out))
+    res = runner.invoke(app, ["schedule", str(out), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["id"]: r for r in json.loads(res.stdout)["tasks"]}
+    for move in proposal["moves"]:
+        assert rows[move["id"]]["early_start"] == move["new_start"]
+        assert rows[move["id"]]["early_finish"] == move["new_finish"]
+    assert rows["1"]["early_start"] == "2026-03-05T08:00:00"  # Design, 3 days after Monday
+    assert json.loads(res.stdout)["project_finish"] == proposal["project_finish_after"]
+    # the same file without its delays schedules Design on Monday again
+    back = read_mspdi(out)
+    plain = schedule(to_plan(back, levelling_delays=False), schedule_options(back))
+    assert plain.task("1").early_start == MONDAY
+    assert check_fidelity(back).percent_identical == 100.0
 
 
 def test_level_table_lists_moves_totals_and_reasons(tmp_path: Path) -> None:
@@ -303,8 +330,6 @@ def test_level_json_plan_writes_levelled_starts_that_schedule_reads_back(tmp_pat
     back = read_plan_file(tmp_path / "levelled.json")
     assert dict(back.levelled) == {"D": datetime(2026, 3, 5, 8)}
     assert [r.name for r in back.resources] == ["Alice"] and len(back.assignments) == 2
-    from pmo.engine.cpm import schedule
-
     result = schedule(read_plan_json(tmp_path / "levelled.json"))
     assert result.task("D").start == datetime(2026, 3, 5, 8)
     assert result.task("D").finish == datetime(2026, 3, 6, 17)

@@ -12,9 +12,17 @@ from typing import Any
 import defusedxml.ElementTree as DET
 import pytest
 
+from pmo.engine.cpm import schedule
 from pmo.engine.plan import LagUnit, LinkType
 from pmo.errors import FileFormatError, PayloadTooLarge, UnsupportedFormat
-from pmo.interop.document import Constraint, DocLink, DocTask, ProjectDocument
+from pmo.interop.document import (
+    Constraint,
+    DocLink,
+    DocTask,
+    ProjectDocument,
+    schedule_options,
+    to_plan,
+)
 from pmo.interop.mspdi import (
     NAMESPACE,
     mspdi_bytes,
@@ -298,6 +306,46 @@ def test_a_document_built_in_code_writes_and_reads_back() -> None:
     assert lk.lag_format == "ed"
     assert again.tasks[1].tags == {"Owner": "Ann"}
     assert again.tasks[1].constraint_type == Constraint.SNET
+
+
+LEVELLED = (
+    f'<?xml version="1.0"?><Project xmlns="{NAMESPACE}"><Name>x</Name>'
+    "<StartDate>2026-03-02T08:00:00</StartDate><Tasks>"
+    "<Task><UID>1</UID><ID>1</ID><Name>A</Name><Duration>PT32H0M0S</Duration></Task>"
+    "<Task><UID>2</UID><ID>2</ID><Name>B</Name><Duration>PT8H0M0S</Duration>"
+    "<LevelingDelay>{delay}</LevelingDelay><LevelingDelayFormat>{fmt}</LevelingDelayFormat>"
+    "<PredecessorLink><PredecessorUID>1</PredecessorUID><Type>1</Type></PredecessorLink>"
+    "</Task></Tasks></Project>"
+)
+
+
+@pytest.mark.parametrize(
+    ("delay", "fmt", "unit", "start"),
+    [
+        # 2 elapsed days from Friday 6 March 08:00 (A ends Thursday): Sunday, so Monday 9
+        (28800, 8, "ed", datetime(2026, 3, 9, 8)),
+        # 2 working days: Friday and Monday, so Tuesday 10
+        (9600, 7, "d", datetime(2026, 3, 10, 8)),
+        (0, 8, "ed", datetime(2026, 3, 6, 8)),
+    ],
+)
+def test_a_leveling_delay_is_read_scheduled_and_written_back(
+    delay: int, fmt: int, unit: str, start: datetime
+) -> None:
+    doc = read_mspdi(LEVELLED.format(delay=delay, fmt=fmt).encode())
+    b = doc.task("2")
+    assert (b.levelling_delay, b.levelling_delay_format) == (delay // 10, unit)  # tenths of min
+    assert "msp.LevelingDelay" not in b.extra
+    assert schedule(to_plan(doc), schedule_options(doc)).task("2").early_start == start
+    unlevelled = schedule(to_plan(doc, levelling_delays=False), schedule_options(doc))
+    assert unlevelled.task("2").early_start == datetime(2026, 3, 6, 8)
+    written = mspdi_bytes(doc).decode()
+    assert (
+        f"<LevelingDelay>{delay}</LevelingDelay><LevelingDelayFormat>{fmt}</LevelingDelayFormat>"
+        in written
+    )
+    again = read_mspdi(written.encode()).task("2")
+    assert (again.levelling_delay, again.levelling_delay_format) == (delay // 10, unit)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -70,3 +70,42 @@ def plan(two_orgs: dict[str, Any], make_user: Any) -> dict[str, Any]:
         "tasks": (a, b, c),
         "calendar": acme["calendar"],
     }
+
+
+@pytest.fixture
+def half_days(plan: dict[str, Any]) -> Any:
+    """Makes project HALF (same organisation, calendar and Alice as ``plan``), from Monday
+    2 March 2026: Morning and Second, half a day (240 min) each, both on Alice at 100 %.
+    ``linked``: Second follows Morning (finish-to-start: Monday 08:00-12:00, then 13:00-17:00);
+    else both run on Monday morning, 08:00-12:00."""
+    from pmo.projects import scheduling
+    from pmo.projects.models import Dependency, Project, Task
+    from pmo.resources.models import Assignment
+
+    def make(linked: bool) -> dict[str, Any]:
+        org = plan["org"]
+        project = Project.objects.create(
+            organisation=org,
+            portfolio=plan["project"].portfolio,
+            code="HALF",
+            name="Half days",
+            currency="EUR",
+            calendar=plan["calendar"],
+            planned_start=MONDAY,
+        )
+        tasks = [
+            Task.objects.create(
+                organisation=org, project=project, name=name, position=i, duration_minutes=240
+            )
+            for i, name in enumerate(("Morning", "Second"), start=1)
+        ]
+        if linked:
+            Dependency.objects.create(organisation=org, predecessor=tasks[0], successor=tasks[1])
+        for t in tasks:
+            Assignment.objects.create(
+                organisation=org, task=t, resource=plan["alice"], units=Decimal(1), work_minutes=240
+            )
+        scheduling.do_schedule_project(plan["access"], project)
+        return {"project": project, "tasks": tasks}
+
+    return make

@@ -202,3 +202,15 @@ def test_other_organisations_get_404_and_viewers_403(
     assert viewer.post(f"/projects/{project.pk}/staffing", {}).status_code == 403
     run.refresh_from_db()
     assert run.status == "proposed" and LevellingRun.objects.count() == 1
+
+
+def test_levelling_in_half_days_through_the_api(api: Any, half_days: Any) -> None:
+    """Two morning tasks on Alice: one waits half a day (tests/resources/conftest.py)."""
+    project = half_days(linked=False)["project"]
+    r = api.post(f"/projects/{project.pk}/level", {"engine": "exact", "time_limit": 5})
+    assert r.status_code == 201, r.content
+    run = r.json()
+    assert (run["makespan"], run["lower_bound"]) == (1, 1)
+    (move,) = run["moves"]
+    assert (move["delay_days"], move["resource_delay_days"]) == (0.5, 0.5)
+    assert move["new_start"] == "2026-03-02T13:00:00"

@@ -114,3 +114,17 @@ def test_staff_suggests_and_applies(plan: dict[str, Any]) -> None:
     assert "Applied: 1 assignment" in result.stdout
     assert not Assignment.objects.filter(task=painting, resource=role).exists()
     assert Assignment.objects.get(task=painting, resource=bob).work_minutes == 480
+
+
+def test_level_project_shows_parts_of_days(half_days: Any) -> None:
+    half_days(linked=False)
+    result = pmo("level-project", "HALF", "--format", "json", "--user", "boss")
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.stdout)
+    assert (run["makespan_days"], run["lower_bound_days"]) == (1, 1)
+    (move,) = run["moves"]
+    assert move["delay_days"] == 0.5 and move["new_start"] == "2026-03-02T13:00:00"
+    result = pmo("level-project", "HALF", "--user", "boss")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "+0.5" in text and "makespan 1 working days (lower bound 1, optimal)" in text

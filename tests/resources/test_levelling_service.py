@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -205,3 +206,50 @@ def test_other_projects_can_keep_their_share(plan: dict[str, Any], two_orgs: Any
     names = {h["name"] for m in held.proposal["moves"] for h in m["competing"]}
     assert "OTHER: Audit" in names
     assert all(m["task_id"] != busy.pk for m in held.proposal["moves"])
+
+
+def test_two_half_days_of_one_person_in_one_day_are_not_an_over_allocation(
+    plan: dict[str, Any], half_days: Any
+) -> None:
+    """Morning 08:00-12:00, then Second 13:00-17:00, both on Alice: in whole days both would
+    hold Alice on Monday and Second would move a day; in half days they fit, nothing moves."""
+    half = half_days(linked=True)
+    run = levelling.do_propose_levelling(plan["access"], project=half["project"])
+    assert run.proposal["slots_per_day"] == 2
+    assert run.moved == 0 and run.proposal["moves"] == []
+    assert run.makespan == 1  # two half days
+    assert all(v is None for v in run.proposal["levelled"].values())
+    assert run.finish_before == run.finish_after
+
+
+def test_two_overlapping_half_days_one_waits_half_a_day(
+    plan: dict[str, Any], half_days: Any
+) -> None:
+    """Morning and Second both on Monday 08:00-12:00 on Alice (1 unit): by hand, one of them
+    waits half a day, to Monday 13:00-17:00; the plan still ends on Monday."""
+    half = half_days(linked=False)
+    access = plan["access"]
+    run = levelling.do_propose_levelling(access, project=half["project"], engine="exact")
+    assert run.optimal and run.makespan == 1 and run.lower_bound == 1
+    (move,) = run.proposal["moves"]
+    other = next(t for t in half["tasks"] if t.pk != move["task_id"])
+    assert (move["old_start"], move["old_finish"]) == ("2026-03-02T08:00:00", "2026-03-02T12:00:00")
+    assert (move["new_start"], move["new_finish"]) == ("2026-03-02T13:00:00", "2026-03-02T17:00:00")
+    assert (move["delay_days"], move["resource_delay_days"], move["precedence_delay_days"]) == (
+        0.5,
+        0.5,
+        0,
+    )
+    assert move["blocked_on"] == "2026-03-02" and move["competing"][0]["name"] == other.name
+    assert move["reason"].startswith(f"{move['name']} moved 0.5 working day(s)")
+    assert "0.5 waiting for Alice Martin, held on 2026-03-02" in move["reason"]
+    # accepted: the levelled start holds the task to Monday 13:00, the other stays
+    run = levelling.do_accept_levelling(access, run, run.version)
+    moved = Task.objects.get(pk=move["task_id"])
+    assert moved.levelled_start is not None
+    assert moved.levelled_start.isoformat()[:19] == "2026-03-02T13:00:00"
+    assert _dates(moved, other) == [
+        tuple(datetime.fromisoformat(d).replace(tzinfo=UTC) for d in (a, b))
+        for a, b in [("2026-03-02T13:00:00", "2026-03-02T17:00:00"),
+                     ("2026-03-02T08:00:00", "2026-03-02T12:00:00")]
+    ]  # fmt: skip

@@ -183,6 +183,16 @@ def test_project_tab_level_accept_and_undo(admin_client: Client, plan: dict[str,
     assert Task.objects.get(pk=moved["task_id"]).levelled_start is None
 
 
+def test_a_levelling_in_half_days_shows_parts_of_days(admin_client: Client, half_days: Any) -> None:
+    project = half_days(linked=False)["project"]
+    r = admin_client.post(f"/projects/{project.pk}/level/", {"engine": "exact", "time_limit": "5"})
+    assert r.status_code == 302
+    page = " ".join(_text(admin_client.get(r["Location"])).split())
+    assert "1 working days (lower bound 1, optimal)" in page
+    assert '<td class="num delay">+0.5</td>' in page
+    assert "2026-03-02 13:00" in page
+
+
 def test_other_organisations_and_viewers(
     client: Client, plan: dict[str, Any], two_orgs: dict[str, Any], make_user: Any
 ) -> None:

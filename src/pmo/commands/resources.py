@@ -305,6 +305,11 @@ def staff(
 # pmo level-project, level-portfolio, level-run
 
 
+def _days(value: float) -> int | float:
+    """Working days as stored (a float): whole days as an integer, parts of days as they are."""
+    return int(value) if float(value).is_integer() else value
+
+
 def _print_run(run: LevellingRun, output: Format) -> None:
     data = {
         "id": run.pk,
@@ -312,8 +317,8 @@ def _print_run(run: LevellingRun, output: Format) -> None:
         "scope": run.project.code if run.project else run.portfolio.code,
         "engine": run.engine,
         "optimal": run.optimal,
-        "makespan_days": run.makespan,
-        "lower_bound_days": run.lower_bound,
+        "makespan_days": _days(run.makespan),
+        "lower_bound_days": _days(run.lower_bound),
         "seconds": run.seconds,
         "tasks": run.tasks,
         "moved": run.moved,
@@ -342,8 +347,8 @@ def _print_run(run: LevellingRun, output: Format) -> None:
     after = f"{run.finish_after:%Y-%m-%d %H:%M}" if run.finish_after else "—"
     console.print(
         f"{run.moved} of {run.tasks} tasks move; finish {before} → {after}; "
-        f"makespan {run.makespan} working days (lower bound "
-        f"{run.lower_bound}{optimal}); {run.engine} engine, {run.seconds:.2f} s"
+        f"makespan {run.makespan:g} working days (lower bound "
+        f"{run.lower_bound:g}{optimal}); {run.engine} engine, {run.seconds:.2f} s"
     )
     for w in data["warnings"]:
         console.print(f"[yellow]warning:[/] {w}")

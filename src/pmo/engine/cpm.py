@@ -98,6 +98,7 @@ K_LOE = 1024  # level of effort: dates from its neighbours (_loe_early, _loe_lat
 # _backward flags
 F_SHOWN, F_CAP, F_ALAP_FREE, F_PROG_P6, F_SS_EARLY, F_EXPECTED = 1, 2, 4, 8, 16, 32
 F_ALAP_PC = 64  # Rules.alap_float_project_calendar
+F_DELAYS = 128  # some task has a levelling delay (Task.levelling_delay)
 
 # ----------------------------------------------------------------------------------------------
 # numba kernels. Calendars travel packed in one int64 array ``cb`` (see _pack_index): the
@@ -225,6 +226,25 @@ def _bwd_late(src, src_finish, cs, cl, cp, lag, lead_finish, y, cb):  # type: ig
         x = _conv(src, src_finish, cs, cl, cb) - lag
         m = _time(cl, x, lead_finish and lag < 0, cb)
     return m == _time(cp, y, False, cb) and m != _time(cp, y, True, cb)
+
+
+@njit(cache=True)
+def _delayed(c, w, work, elapsed, cb):  # type: ignore[no-untyped-def]
+    """Early start ordinal ``w`` on calendar ``c`` moved on by a levelling delay: ``work``
+    working minutes, or ``elapsed`` minutes from the moment the start is shown (the start of
+    its working period), landing on the next working moment."""
+    if elapsed:
+        return _ord(c, _time(c, w, False, cb) + elapsed, cb)
+    return w + work
+
+
+@njit(cache=True)
+def _undelayed(c, w, finish, work, elapsed, cb):  # type: ignore[no-untyped-def]
+    """Mirror of ``_delayed`` for the backward pass: the latest date before a levelling delay
+    that keeps date ``w`` (a start, or with ``finish`` a finish: the delay moves both)."""
+    if elapsed:
+        return _ord(c, _time(c, w, finish, cb) - elapsed, cb)
+    return w - work
 
 
 @njit(cache=True)
@@ -506,15 +526,16 @@ def _loe_late(  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def _forward(  # type: ignore[no-untyped-def]
-    inl, ncal, dur, state, bounds, btype, kind, done_work, honor, override, flags, cb,
-    es, ef, rs, mt,
+    inl, ncal, dur, state, bounds, btype, kind, done_work, honor, override, flags, dlw, dle,
+    cb, es, ef, rs, mt,
 ):  # fmt: skip
     # bounds rows: 0 es_min, 1 ef_min, 2 es_max, 3 ef_max, 4 es_fix, 5 ef_fix, 6 actual start,
-    # 7 actual finish
+    # 7 actual finish. ``dlw``/``dle``: levelling delay (working/elapsed minutes) of each node
     in_ptr, in_pred, in_attr = inl
     ss_early = (flags & F_SS_EARLY) != 0
     p6_progress = (flags & F_PROG_P6) != 0
     gap_next = (flags & F_SHOWN) != 0
+    delays = (flags & F_DELAYS) != 0  # any levelling delay: else no per-node lookups
     expected = (flags & F_EXPECTED) != 0
     for j in range(ncal.shape[0]):  # nodes are numbered in topological order
         cj = ncal[j]
@@ -621,6 +642,12 @@ def _forward(  # type: ignore[no-untyped-def]
         else:
             s = bs
             s_late = bs_late or (bf - d == bs and bf_late)
+        if delays and (dlw[j] != 0 or dle[j] != 0):
+            # MS Project's leveling delay: from the early start the links, the constraint and
+            # the project start give; the late-side constraints below still cap it (levelling
+            # never breaks a date constraint), a must-start/finish-on overrides it
+            s = _delayed(cj, s, dlw[j], dle[j], cb)
+            s_late = True  # at the start of a working period
         if honor:  # MS Project: constraint dates beat links (the clash shows as negative float)
             if bounds[2, j] < s or (bounds[2, j] == s and (bt & 4) == 0):
                 s_late = (bt & 4) != 0
@@ -663,7 +690,7 @@ def _latest_finish(ef, ncal, is_task, n_cal, cb):  # type: ignore[no-untyped-def
 @njit(cache=True)
 def _backward(  # type: ignore[no-untyped-def]
     inl, outl, ncal, dur, state, bounds, btype, kind, done_work, pf_ord, pf_late, is_task,
-    override, flags, pc, cb, es, rs, ef, ls, lf, ls_rep, tf, ff, on, mt, xs, xf,
+    override, flags, pc, dlw, dle, cb, es, rs, ef, ls, lf, ls_rep, tf, ff, on, mt, xs, xf,
 ):  # fmt: skip
     """Late dates, total and free float, ALAP dates and the driving path, in one sweep back to
     front. ``flags``: F_SHOWN (convert late dates at the moment they are shown, P6), F_CAP
@@ -673,7 +700,9 @@ def _backward(  # type: ignore[no-untyped-def]
     F_SS_EARLY (start lags of in-progress tasks less the work done), F_ALAP_PC (the float of
     an ALAP task left no room, from its duration backed off its successors on the project
     calendar ``pc``: Rules.alap_float_project_calendar). Links of level-of-effort tasks are
-    skipped: they bound nothing (``_loe_late`` gives those tasks their late dates)."""
+    skipped: they bound nothing (``_loe_late`` gives those tasks their late dates). A
+    successor's levelling delay (``dlw`` working, ``dle`` elapsed minutes) comes off the dates
+    it bounds its predecessors with: the delay follows whatever drives the successor."""
     in_ptr, in_pred, in_attr = inl
     out_ptr, out_succ, out_attr = outl
     shown = (flags & F_SHOWN) != 0
@@ -682,6 +711,7 @@ def _backward(  # type: ignore[no-untyped-def]
     p6_progress = (flags & F_PROG_P6) != 0
     ss_early = (flags & F_SS_EARLY) != 0
     alap_pc = (flags & F_ALAP_PC) != 0
+    delays = (flags & F_DELAYS) != 0  # any levelling delay: else no per-link lookups
     n = ncal.shape[0]
     for j in range(n):
         on[j] = is_task[j] and state[j] != DONE and ef[j] == pf_ord[ncal[j]]
@@ -744,6 +774,9 @@ def _backward(  # type: ignore[no-untyped-def]
             late = lf[s] if fin else ls[s]
             # P6: to an ALAP successor's delayed dates
             early = (xf[s] if fin else xs[s]) if alap_free else (ef[s] if fin else rs[s])
+            if delays and (dlw[s] != 0 or dle[s] != 0):  # levelled: the dates before its delay
+                late = _undelayed(cs, late, fin, dlw[s], dle[s], cb)
+                early = _undelayed(cs, early, fin, dlw[s], dle[s], cb)
             y_late = True
             if cs == cj and (lag == 0 or cl == cj):  # same calendar: plain arithmetic
                 y = late - lag
@@ -841,9 +874,14 @@ def _backward(  # type: ignore[no-untyped-def]
                     st = max(_conv(s_pc, False, pc, cj, cb), bounds[0, j])
                     if st < rs[j]:
                         tf[j] = f - (st + d)
-        # driving path: the links that set this node's early date
+        # driving path: the links that set this node's early date (before its delay)
         if not on[j] or (sj == STARTED and override):
             continue
+        drive_s = rs[j]
+        drive_f = ef[j]
+        if delays and (dlw[j] != 0 or dle[j] != 0):
+            drive_s = _undelayed(cj, drive_s, False, dlw[j], dle[j], cb)
+            drive_f = _undelayed(cj, drive_f, True, dlw[j], dle[j], cb)
         for e in range(in_ptr[j], in_ptr[j + 1]):
             p = in_pred[e]
             a = in_attr[e]
@@ -869,7 +907,7 @@ def _backward(  # type: ignore[no-untyped-def]
             else:
                 src_late = (mt[p] & (MT_EF if fin else MT_ES)) != 0
                 y = _fwd(src, not src_late, cp, cl, cj, lag, cb)
-            if y == (rs[j] if ty <= SS else ef[j]):
+            if y == (drive_s if ty <= SS else drive_f):
                 on[p] = True
 
 
@@ -1059,6 +1097,8 @@ class _Network:
     moments: I64  # (13, N) bounds as moments, LOW/HIGH when absent
     done_work: I64  # in-progress tasks: work done (minutes) before the resume
     start: int  # project start moved to the first working moment of the project calendar
+    delay_work: I64  # levelling delay in working minutes (0: none)
+    delay_elapsed: I64  # levelling delay in elapsed minutes (0: none)
 
 
 def _as_int(a: DT) -> I64:
@@ -1252,6 +1292,17 @@ def _build(plan: Plan, options: ScheduleOptions) -> _Network:
         has_exp = (exp != NAT_INT) & (state != DONE) & ~is_sum
         mom[12, rk[has_exp]] = exp[has_exp]
 
+    # levelling delay (MS Project): on tasks still to be scheduled; an elapsed-duration task
+    # counts a working delay on its own (24-hour) time
+    delay_w = np.zeros(big_n, dtype=np.int64)
+    delay_e = np.zeros(big_n, dtype=np.int64)
+    if tasks.levelling_delay is not None:
+        held = np.asarray(tasks.levelling_delay, dtype=np.int64)
+        held = np.where((state == NORMAL) & ~loe & (held > 0), held, 0)
+        on_elapsed = tasks.column("levelling_delay_elapsed").astype(bool)
+        delay_w[:n] = np.where(on_elapsed, 0, held)
+        delay_e[:n] = np.where(on_elapsed, held, 0)
+
     inv = order  # node id of each rank
     is_task = np.zeros(big_n, dtype=bool)
     is_task[rk] = True
@@ -1271,6 +1322,8 @@ def _build(plan: Plan, options: ScheduleOptions) -> _Network:
         moments=mom,
         done_work=np.concatenate([done_work, np.zeros(2 * k, np.int64)])[inv],
         start=ps,
+        delay_work=delay_w[inv],
+        delay_elapsed=delay_e[inv],
     )
 
 
@@ -1450,6 +1503,7 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
         | (F_SS_EARLY if ss_early else 0)
         | (F_EXPECTED if options.use_expected_finish else 0)
         | (F_ALAP_PC if rules.alap_float_project_calendar else 0)
+        | (F_DELAYS if net.delay_work.any() or net.delay_elapsed.any() else 0)
     )
     has_alap = bool(np.any(kind & K_ALAP))
     loe_nodes = np.flatnonzero(kind & K_LOE)  # rank order: topological
@@ -1464,6 +1518,7 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
     hi_t = int(max(ps, dated.max() if dated.size else ps, *extra))
     slowest = min(c.minutes_per_week for c in net.calendars) / 7.0  # working minutes a day
     work = float(net.dur.sum()) + float(np.clip(net.inl[2] >> 24, 0, None).sum())
+    work += float(net.delay_work.sum() + net.delay_elapsed.sum())
     guess_days = int(min(work / slowest * 1.2, 40 * 366)) + 60
     lo_day = lo_t // MINUTES_PER_DAY - 60
     hi_day = hi_t // MINUTES_PER_DAY + guess_days
@@ -1491,7 +1546,7 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
         mt = np.empty(big_n, np.int8)
         _forward(
             net.inl, net.ncal, dur, net.state, bounds, btype, kind, net.done_work, honor,
-            override, flags, cb, es, ef, rs, mt,
+            override, flags, net.delay_work, net.delay_elapsed, cb, es, ef, rs, mt,
         )  # fmt: skip
         if cb[P_OOR]:
             lo_day, hi_day = lo_day - 366, hi_day + 4 * (hi_day - lo_day)
@@ -1526,8 +1581,8 @@ def schedule(plan: Plan, options: ScheduleOptions | None = None) -> ScheduleResu
         xs, xf = (rs.copy(), ef.copy()) if has_alap else (rs, ef)
         _backward(
             net.inl, net.outl, net.ncal, dur, net.state, bounds, btype, kind, net.done_work,
-            pf_ord, pf_late, net.is_task, override, flags, net.pc, cb, es, rs, ef, ls, lf,
-            ls_rep, tf, ff, on, mt, xs, xf,
+            pf_ord, pf_late, net.is_task, override, flags, net.pc, net.delay_work,
+            net.delay_elapsed, cb, es, rs, ef, ls, lf, ls_rep, tf, ff, on, mt, xs, xf,
         )  # fmt: skip
         if loe_nodes.size:
             _loe_late(

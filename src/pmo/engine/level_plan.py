@@ -6,8 +6,8 @@ engine, shared by the levelling service (:mod:`pmo.resources.levelling`) and ``p
 FILE`` (:mod:`pmo.interop.levelling`), so both level the same way:
 
 1. **Periods** are the working days of the period calendar (the project calendar), or equal
-   parts of them (``slots_per_day``: the database service levels in days; files in halves,
-   quarters, hours... when their tasks start or finish within days). Each work task's
+   parts of them (``slots_per_day``: both callers let :func:`build_level_input` choose halves,
+   quarters, hours... when the plan's tasks start or finish within days). Each work task's
    unlevelled start becomes its release, the periods its dates touch its duration (a
    milestone or a zero-duration task none); links (summary tasks' links carried down to
    their work tasks, lags converted to periods: a percent lag on the predecessor's duration,
@@ -495,11 +495,15 @@ def levelled_days(
     new period (midnight of its new day when periods are days; :meth:`LevelInput.moment`).
     The other moved tasks follow their predecessors; with ``every_move`` they are held back
     too, so a rescheduling at minute precision cannot start them earlier in a period the
-    levelling gave to another task (plans whose tasks start and finish within days)."""
+    levelling gave to another task (plans whose tasks start and finish within days), except
+    zero-duration tasks: they hold no resource, and a milestone stays at its predecessor's
+    finish (Friday 17:00, not the next period's Monday 08:00)."""
+    durations = built.problem.durations
     return {
         built.task_ids[m.task]: built.moment(int(result.starts[m.task]))
         for m in result.moves
-        if m.task < built.n_scope and (m.resource_delay > 0 or every_move)
+        if m.task < built.n_scope
+        and (m.resource_delay > 0 or (every_move and durations[m.task] > 0))
     }
 
 

@@ -116,6 +116,12 @@ class Task:
     # refuses them on such an activity). A link between two of them is followed from the
     # predecessor only.
     level_of_effort: bool = False
+    # Microsoft Project's *leveling delay*: the task starts this long after the early start
+    # its links, constraints and the project start give (working minutes of its calendar, or
+    # elapsed minutes with ``levelling_delay_elapsed``); its predecessors' late dates leave
+    # room for it. Ignored on summary, started and finished tasks.
+    levelling_delay: int = 0
+    levelling_delay_elapsed: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,8 @@ class TaskTable:
     remaining: I64 | None = None  # -1 = derive from percent_complete
     expected_finish: DT | None = None
     level_of_effort: npt.NDArray[np.bool_] | None = None
+    levelling_delay: I64 | None = None  # minutes (see Task.levelling_delay)
+    levelling_delay_elapsed: npt.NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return int(self.duration.shape[0])
@@ -180,6 +188,8 @@ class TaskTable:
             "remaining": np.full(n, -1, dtype=np.int64),
             "expected_finish": np.full(n, NAT),
             "level_of_effort": np.zeros(n, dtype=bool),
+            "levelling_delay": np.zeros(n, dtype=np.int64),
+            "levelling_delay_elapsed": np.zeros(n, dtype=bool),
         }
         return defaults[name]
 
@@ -300,6 +310,16 @@ class Plan:
             level_of_effort=(
                 np.array([t.level_of_effort for t in tasks], dtype=bool)
                 if any(t.level_of_effort for t in tasks)
+                else None
+            ),
+            levelling_delay=(
+                np.array([t.levelling_delay for t in tasks], dtype=np.int64)
+                if any(t.levelling_delay for t in tasks)
+                else None
+            ),
+            levelling_delay_elapsed=(
+                np.array([t.levelling_delay_elapsed for t in tasks], dtype=bool)
+                if any(t.levelling_delay and t.levelling_delay_elapsed for t in tasks)
                 else None
             ),
         )

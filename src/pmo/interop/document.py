@@ -304,6 +304,11 @@ class DocTask:
     # scheduled on the calendars of its assigned resources (MS Project unless "ignore
     # resource calendars"; P6 resource-dependent activities)
     resource_calendars: bool = False
+    # MS Project's leveling delay: how long levelling holds the task back from its early
+    # start, in minutes (working minutes of the task's calendar; elapsed minutes when
+    # ``levelling_delay_format`` is an elapsed unit: "ed", "eh", ...); 0 = none
+    levelling_delay: int = 0
+    levelling_delay_format: str = ""  # display unit as stored (d, ed, h, ...)
     work: int | None = None  # minutes
     actual_work: int | None = None
     cost: Decimal | None = None
@@ -572,7 +577,9 @@ def schedule_options(doc: ProjectDocument) -> ScheduleOptions:
     )
 
 
-def to_plan(doc: ProjectDocument, *, wbs_summaries: bool = False) -> Plan:
+def to_plan(
+    doc: ProjectDocument, *, wbs_summaries: bool = False, levelling_delays: bool = True
+) -> Plan:
     """The engine's plan for a document.
 
     * Every task becomes an engine task; a task with children (an MSPDI summary task) is a
@@ -598,6 +605,12 @@ def to_plan(doc: ProjectDocument, *, wbs_summaries: bool = False) -> Plan:
       the file says *use expected end dates*, see :func:`schedule_options`).
     * A P6 level-of-effort activity (``TT_LOE``) is ``Task.level_of_effort``: the engine
       derives its dates from its neighbours (MSPDI has no such task type).
+    * An MS Project leveling delay (``levelling_delay``) is ``Task.levelling_delay``: the task
+      starts that long after the early start its links and constraints give, as MS Project
+      schedules a levelled plan (elapsed for an elapsed unit, else working time of the
+      task's calendar); not on summary tasks, which MS Project does not level. Without
+      ``levelling_delays`` they are ignored: the plan as it was before levelling (what
+      levelling starts from).
     * Only calendars used by a task (and the project calendar) are converted.
     """
     errors: list[FieldError] = []
@@ -701,6 +714,10 @@ def to_plan(doc: ProjectDocument, *, wbs_summaries: bool = False) -> Plan:
                 remaining=remaining if not summary else None,
                 expected_finish=_expected_finish(t) if not summary else None,
                 level_of_effort=not summary and t.extra.get("p6.task_type") == "TT_LOE",
+                levelling_delay=(
+                    max(0, t.levelling_delay) if levelling_delays and not summary else 0
+                ),
+                levelling_delay_elapsed=t.levelling_delay_format.startswith("e"),
             )
         )
     if errors:

@@ -23,17 +23,22 @@ File conventions:
   tasks start or finish within days (half days for tasks that start at noon, hours for
   hourly times, at most 16 per day): a resource doing one task in the morning and another
   in the afternoon is not over-allocated;
-* :func:`levelled_document` writes the result back: moved tasks (and tasks the file gave no
-  dates) get their new dates (start, finish, early and late dates, floats) and, in MSPDI,
-  the tasks that waited for a resource get a ``LevelingDelay`` of those working days (format
-  ``d``, in tenths of minutes as MSPDI stores it) while the other tasks' delays are cleared,
-  so MS Project keeps the levelled dates when it recalculates. P6 has no per-activity
-  levelling delay: the XER carries the new dates (early and remaining dates), which P6 shows
-  until the project is scheduled again without levelling.
+* :func:`levelled_document` writes the result back: tasks whose schedule changes (and tasks
+  the file gave no dates) get their new dates (start, finish, early and late dates, floats)
+  and, in MSPDI, every moved task gets the ``LevelingDelay`` that gives its new start from
+  the early start its predecessors give (:func:`levelling_delays`: working time of the
+  task's calendar, format ``d``; elapsed days for an elapsed-duration task) while the other
+  tasks' delays are cleared, so MS Project and pmo's scheduler
+  (:func:`pmo.interop.document.to_plan`) keep the levelled dates when they recalculate; the
+  dates written are that schedule's (a predecessor's late dates leave room for its
+  successor's delay). P6 has no per-activity levelling delay: the XER carries
+  the new dates (early and remaining dates), which P6 shows until the project is scheduled
+  again without levelling.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -41,7 +46,7 @@ from datetime import datetime
 import numpy as np
 
 from pmo.engine import cpm
-from pmo.engine.calendar import Calendar, from_minutes
+from pmo.engine.calendar import MINUTES_PER_DAY, Calendar, build_index, from_minutes, to_minutes
 from pmo.engine.level import LevelOptions, LevelResult, level
 from pmo.engine.level_plan import (
     LevelAssignment,
@@ -75,6 +80,7 @@ __all__ = [
     "level_document",
     "level_plan",
     "levelled_document",
+    "levelling_delays",
 ]
 
 LEVELLED_TYPES = (ResourceType.WORK, ResourceType.EQUIPMENT)
@@ -82,8 +88,9 @@ LEVELLED_TYPES = (ResourceType.WORK, ResourceType.EQUIPMENT)
 DO_NOT_LEVEL = 1000
 #: P6 activity priorities (``priority_type``) as levelling priorities, higher first
 P6_PRIORITIES = {"PT_Top": 5, "PT_High": 4, "PT_Normal": 3, "PT_Low": 2, "PT_Lowest": 1}
-#: MSPDI ``LevelingDelayFormat`` of working days
-MSPDI_DAYS_FORMAT = "7"
+#: the unit of the leveling delays written: working days (MSPDI ``LevelingDelayFormat`` 7),
+#: elapsed days (8) for a task with an elapsed duration (its delay is elapsed time too)
+DELAY_FORMAT, ELAPSED_DELAY_FORMAT = "d", "ed"
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,8 +272,9 @@ def _periods(built: LevelInput, starts: Mapping[str | int, datetime]) -> list[in
 def level_document(
     doc: ProjectDocument, level_options: LevelOptions, *, all_resources: bool = False
 ) -> FileLevelling:
-    """Level an MSPDI/XER document with its own calendars, options and priorities."""
-    plan = to_plan(doc)
+    """Level an MSPDI/XER document with its own calendars, options and priorities (from the
+    plan without the leveling delays the file may hold: levelling starts afresh)."""
+    plan = to_plan(doc, levelling_delays=False)
     by_id = {c.id: c for c in doc.calendars}
     mpd = doc.project.minutes_per_day
     calendars: dict[str, Calendar] = {}
@@ -300,14 +308,78 @@ def level_document(
     )
 
 
+def _with_delays(plan: Plan, delays: Mapping[str, int]) -> Plan:
+    """``plan`` with these leveling delays (task id -> minutes, see
+    :attr:`pmo.engine.plan.Task.levelling_delay`), working time of each task's calendar."""
+    tasks = plan.tasks
+    column = np.zeros(len(tasks), dtype=np.int64)
+    row = {str(t): i for i, t in enumerate(tasks.id.tolist())}
+    for task_id, minutes in delays.items():
+        column[row[task_id]] = minutes
+    return dataclasses.replace(
+        plan,
+        tasks=dataclasses.replace(tasks, levelling_delay=column, levelling_delay_elapsed=None),
+    )
+
+
+def levelling_delays(outcome: FileLevelling) -> tuple[dict[str, int], cpm.ScheduleResult]:
+    """MS Project leveling delays that give the proposed starts, and the schedule with them.
+
+    A leveling delay counts from the early start the task's predecessors give (in MS Project
+    and in :func:`pmo.interop.document.to_plan`), while the proposal holds each moved task
+    back to a date. So the delays are found on the scheduler itself: start with none,
+    schedule, give each moved task that starts earlier or later than proposed the difference
+    (working minutes of its calendar), and again until every moved task starts where
+    proposed. A task's start depends only on its predecessors, so each round settles at
+    least one more level of moved tasks (at most one round per moved task, plus one).
+    Returns task id -> minutes (moved tasks only) and the last schedule.
+    """
+    plan, opts, proposed = outcome.plan, outcome.options, outcome.proposed
+    ids = [str(x) for x in plan.tasks.id.tolist()]
+    row = {tid: i for i, tid in enumerate(ids)}
+    elapsed = plan.tasks.column("elapsed")
+    cal_col = plan.tasks.column("calendar")
+    moved = [tid for tid in outcome.levelled if not np.isnat(proposed.start[row[tid]])]
+    target = {tid: to_minutes(_dt(proposed.start[row[tid]])) for tid in moved}
+    delays: dict[str, int] = {}
+    result = cpm.schedule(plan, opts)
+    for _round in range(len(moved) + 1):
+        got = {tid: to_minutes(_dt(result.start[row[tid]])) for tid in moved}
+        moments = [m for tid in moved for m in (got[tid], target[tid])]
+        index = build_index(
+            plan.calendars, min(moments) // MINUTES_PER_DAY - 1, max(moments) // MINUTES_PER_DAY + 2
+        )
+        settled = True
+        for tid in moved:
+            i = row[tid]
+            if elapsed[i]:  # an elapsed-duration task counts its delay in elapsed time
+                gap = target[tid] - got[tid]
+            else:  # working minutes of its calendar (Friday 17:00 = Monday 08:00)
+                c = int(cal_col[i]) if cal_col[i] >= 0 else plan.project_calendar
+                gap = int(index.ordinal(c, target[tid])) - int(index.ordinal(c, got[tid]))
+            if gap:
+                settled = False
+                delays[tid] = max(0, delays.get(tid, 0) + gap)
+        if settled:
+            break
+        result = cpm.schedule(_with_delays(plan, delays), opts)
+    return {k: v for k, v in delays.items() if v > 0}, result
+
+
 def levelled_document(doc: ProjectDocument, outcome: FileLevelling) -> ProjectDocument:
     """``doc`` with the levelled schedule (see the module docstring); tasks of ``doc`` that
     were not levelled (another project of an XER) are left as they are."""
-    res, before = outcome.proposed, outcome.unlevelled
-    row = {str(x): i for i, x in enumerate(res.task_id.tolist())}
-    resource_days = {m.task: m.resource_delay_days for m in outcome.moves}
-    mpd = outcome.plan.calendars[outcome.plan.project_calendar].minutes_per_day
+    before = outcome.unlevelled
     mspdi = doc.source_format == "mspdi"
+    delays: dict[str, int] = {}
+    res = outcome.proposed
+    if mspdi:
+        delays, res = levelling_delays(outcome)
+    row = {str(x): i for i, x in enumerate(res.task_id.tolist())}
+    fields = (
+        "start", "finish", "early_start", "early_finish", "late_start", "late_finish",
+        "total_float", "free_float",
+    )  # fmt: skip
     tasks = []
     moved: dict[str, tuple[datetime, datetime]] = {}
     for t in doc.tasks:
@@ -316,10 +388,10 @@ def levelled_document(doc: ProjectDocument, outcome: FileLevelling) -> ProjectDo
             tasks.append(t)
             continue
         new = t
-        changed = (res.start[i], res.finish[i]) != (before.start[i], before.finish[i])
+        changed = any(bool(getattr(res, f)[i] != getattr(before, f)[i]) for f in fields)
         if changed or t.start is None:  # a file without a stored schedule gets pmo's
             start, finish = _dt(res.start[i]), _dt(res.finish[i])
-            if changed:
+            if (res.start[i], res.finish[i]) != (before.start[i], before.finish[i]):
                 moved[t.id] = (start, finish)
             new = replace(
                 t,
@@ -333,14 +405,13 @@ def levelled_document(doc: ProjectDocument, outcome: FileLevelling) -> ProjectDo
                 free_slack=int(res.free_float[i]),
                 critical=bool(res.critical[i]),
             )
-        if mspdi:
-            waited = t.id in outcome.levelled
-            delay = round(resource_days.get(t.id, 0) * mpd * 10) if waited else 0  # tenths of min
-            if waited or t.extra.get("msp.LevelingDelay", "0") not in ("0", ""):
-                extra = dict(new.extra)
-                extra["msp.LevelingDelay"] = str(delay)
-                extra["msp.LevelingDelayFormat"] = MSPDI_DAYS_FORMAT
-                new = replace(new, extra=extra)
+        if mspdi and (t.id in delays or t.levelling_delay):
+            unit = ELAPSED_DELAY_FORMAT if t.elapsed else DELAY_FORMAT
+            new = replace(
+                new,
+                levelling_delay=delays.get(t.id, 0),
+                levelling_delay_format=unit if t.id in delays else t.levelling_delay_format,
+            )
         tasks.append(new)
     assignments = tuple(
         replace(a, start=moved[a.task][0], finish=moved[a.task][1])

@@ -15,9 +15,11 @@ Format specifics handled here:
 * Durations are ``xsd:duration`` (``PT8H0M0S``, hours can exceed 24) of working time; an
   elapsed duration (``DurationFormat`` 8 ``ed``) is in elapsed hours.
 * ``LinkLag`` is in **tenths of minutes**, except for percent formats (19 ``%``, 20 ``e%``)
-  where it is the percentage. ``LagFormat``/``DurationFormat`` codes: 3 m, 4 em, 5 h, 6 eh,
-  7 d, 8 ed, 9 w, 10 ew, 11 mo, 12 emo, 19 %, 20 e%, 21 (none) and +32 for the estimated
-  variants (35 m? ... 53).
+  where it is the percentage. A task's ``LevelingDelay`` too (tenths of minutes, elapsed
+  ones for an elapsed ``LevelingDelayFormat``; MPXJ reads it so), kept as
+  ``DocTask.levelling_delay`` in minutes: the scheduler applies it (see ``to_plan``).
+  ``LagFormat``/``DurationFormat`` codes: 3 m, 4 em, 5 h, 6 eh, 7 d, 8 ed, 9 w, 10 ew,
+  11 mo, 12 emo, 19 %, 20 e%, 21 (none) and +32 for the estimated variants (35 m? ... 53).
 * Link ``Type``: 0 FF, 1 FS, 2 SF, 3 SS. ``ConstraintType``: 0 ASAP, 1 ALAP, 2 MSO, 3 MFO,
   4 SNET, 5 SNLT, 6 FNET, 7 FNLT (the engine numbers them differently: mapped below).
 * ``TotalSlack``/``FreeSlack`` are in tenths of minutes; ``Cost``-type fields in hundredths
@@ -172,9 +174,8 @@ _TASK_PASSTHROUGH = frozenset(
      "ManualDuration", "EffortDriven", "Recurring", "Estimated", "DisplayAsSummary",
      "IsSubproject", "IsSubprojectReadOnly", "SubprojectName", "ExternalTask",
      "ExternalTaskProject", "FixedCost", "FixedCostAccrual", "LevelAssignments",
-     "LevelingCanSplit", "LevelingDelay", "LevelingDelayFormat", "Hyperlink",
-     "HyperlinkAddress", "HyperlinkSubAddress", "HideBar", "Rollup", "EarnedValueMethod",
-     "IsPublished", "StatusManager", "CommitmentType"}
+     "LevelingCanSplit", "Hyperlink", "HyperlinkAddress", "HyperlinkSubAddress", "HideBar",
+     "Rollup", "EarnedValueMethod", "IsPublished", "StatusManager", "CommitmentType"}
 )  # fmt: skip
 _RESOURCE_ORDER = (
     "UID", "GUID", "ID", "Name", "Type", "IsNull", "Initials", "Phonetics", "NTAccount",
@@ -751,6 +752,8 @@ class _Reader:
         parent = self.parent_of(level, tid)
         slack_t = ctx.int_(f.get("TotalSlack"), "TotalSlack")
         slack_f = ctx.int_(f.get("FreeSlack"), "FreeSlack")
+        delay_code = ctx.int_(f.get("LevelingDelayFormat"), "LevelingDelayFormat")
+        delay = ctx.float_(f.get("LevelingDelay"), "LevelingDelay") or 0.0
         extra = {f"msp.{k}": v for k in _TASK_PASSTHROUGH if (v := f.get(k)) is not None}
         self.tasks.append(
             DocTask(
@@ -792,6 +795,10 @@ class _Reader:
                 calendar=self.calendar_ref(cal_uid),
                 resource_calendars=not ctx.bool_(
                     f.get("IgnoreResourceCalendar"), "IgnoreResourceCalendar"
+                ),
+                levelling_delay=round(delay / 10),  # tenths of minutes
+                levelling_delay_format=(
+                    DURATION_FORMATS.get(delay_code, "") if delay_code is not None else ""
                 ),
                 work=ctx.duration(f.get("Work"), "Work"),
                 actual_work=ctx.duration(f.get("ActualWork"), "ActualWork"),
@@ -1400,6 +1407,12 @@ class _Writer:
         if t.constraint_type is not None:
             v["ConstraintType"] = str(CONSTRAINT_CODES[t.constraint_type])
         v["IgnoreResourceCalendar"] = _b(not t.resource_calendars)
+        # the document's leveling delay, not a copy left in ``extra``
+        v.pop("LevelingDelay", None)
+        v.pop("LevelingDelayFormat", None)
+        if t.levelling_delay or t.levelling_delay_format:
+            v["LevelingDelay"] = str(t.levelling_delay * 10)  # tenths of minutes
+            v["LevelingDelayFormat"] = str(FORMAT_CODES.get(t.levelling_delay_format or "d", 7))
         v["CalendarUID"] = str(
             self.cal_ids.get(t.calendar) if t.calendar in self.cal_ids.map else -1
         )

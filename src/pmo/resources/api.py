@@ -379,9 +379,10 @@ class MoveOut(Schema):
     new_start: str | None
     new_finish: str | None
     levelled_start: str | None
-    delay_days: int
-    precedence_delay_days: int
-    resource_delay_days: int
+    # working days; fractions when the plan was levelled in parts of days
+    delay_days: float
+    precedence_delay_days: float
+    resource_delay_days: float
     resource_id: int | None
     resource: str | None
     blocked_on: dt.date | None
@@ -404,8 +405,8 @@ class LevellingRunOut(Schema):
     project_ids: list[int]
     tasks: int
     moved: int
-    makespan: int
-    lower_bound: int
+    makespan: float  # working days from ``origin`` (fractions: see MoveOut)
+    lower_bound: float
     optimal: bool
     seconds: float
     origin: dt.date | None

@@ -9,21 +9,30 @@ project priority, and stores the result as a :class:`LevellingRun` in status *pr
    projects linked from outside the scope), computed by the scheduling service on the stored
    plan inside a savepoint that is rolled back.
 2. **The levelling problem**: :func:`pmo.engine.level_plan.build_level_input` (shared with
-   ``pmo level FILE``) in working days of the project calendar (for a portfolio: the
-   organisation's default calendar): releases at the unlevelled start days, links with their
-   lags in days (summary tasks' links carried down), started, finished and "must start/finish
-   on" tasks fixed, deadlines soft, the project priority as task priority; each assignment
-   demands its units of its resource, whose capacity is its ``max_units`` reduced on the days
-   its own calendar works less (holidays, leave, part time). With ``hold_other_projects`` the
-   assignments of other projects on the same resources hold capacity at their current dates.
+   ``pmo level FILE``, with the same periods): working days of the project calendar (for a
+   portfolio: the organisation's default calendar), split in equal parts when tasks start or
+   finish within days (the coarsest split that puts every start and finish on a period
+   boundary: halves for noon, at most 16 a day), so two half-day tasks of one person on the
+   same day are not an over-allocation; releases at the unlevelled start periods, links with
+   their lags in periods (summary tasks' links carried down; shortened where rounding would
+   ask more than the unlevelled schedule has, so nothing drifts), started, finished and "must
+   start/finish on" tasks fixed, deadlines soft, the project priority as task priority; each
+   assignment demands its units of its resource, whose capacity is its ``max_units`` reduced
+   on the days its own calendar works less (holidays, leave, part time). With
+   ``hold_other_projects`` the assignments of other projects on the same resources hold
+   capacity at their current dates.
 4. :func:`pmo.engine.level.level` (engine ``auto``: exact up to 300 tasks, heuristic above).
 5. **The proposal.** Every task that starts later than in the unlevelled schedule is a move,
    with the reason the engine gives (``TaskMove``: the resource it waited for, on which day,
-   held by which competing tasks, and the predecessors that moved it). A task that waited for a
-   resource gets a levelled start (start no earlier than the first working moment of its new
-   day); the others follow their predecessors. The proposed dates are the scheduling service's
-   result with those levelled starts (again in a rolled-back savepoint), so the Gantt preview
-   shows exactly what accepting gives.
+   held by which competing tasks, and the predecessors that moved it), its delays in working
+   days (fractions when the periods are parts of days). A task that waited for a resource gets
+   a levelled start (start no earlier than the first working moment of its new period); the
+   others follow their predecessors, except that with periods shorter than a day every moved
+   task is held back (as for files: at minute precision it could otherwise start inside a
+   period the levelling gave to another task). The proposed dates are the scheduling
+   service's result with those levelled starts (again in a rolled-back savepoint), so the
+   Gantt preview shows exactly what accepting gives. ``makespan`` and ``lower_bound`` are in
+   working days too.
 
 ``do_accept_levelling`` writes the levelled starts of the scope (and clears the ones a previous
 levelling left on tasks this one does not delay) in one transaction with an audit event per
@@ -325,7 +334,10 @@ def _build(
             predecessor__project_id__in=project_ids, successor__project_id__in=project_ids
         ).values_list("predecessor_id", "successor_id", "type", "lag", "lag_unit")
     ]
-    return build_level_input(tasks, links, level_resources, assignments, period_calendar, held=held)
+    # periods: days, or the parts of days the plan's times need (as for files)
+    return build_level_input(
+        tasks, links, level_resources, assignments, period_calendar, held=held, slots_per_day=None
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -446,8 +458,9 @@ def _store_proposal(
 ) -> LevellingRun:
     project_ids = [p.pk for p in projects]
 
-    # levelled starts: the tasks that waited for a resource
-    day_of = levelled_days(built, result)
+    # levelled starts: the tasks that waited for a resource (every moved task when periods
+    # are parts of days, see levelled_days)
+    day_of = levelled_days(built, result, every_move=built.slots_per_day > 1)
     levelled_at = first_moments(day_of, _task_calendars(projects, list(day_of)))  # type: ignore[arg-type]
     free_pks = [int(built.task_ids[i]) for i in built.free_rows]
     levelled: dict[int, dt.datetime | None] = dict.fromkeys(free_pks)
@@ -515,8 +528,8 @@ def _store_proposal(
         project_ids=project_ids,
         tasks=len(built.free_rows),
         moved=len(moves),
-        makespan=result.makespan,
-        lower_bound=result.lower_bound,
+        makespan=built.in_days(result.makespan),
+        lower_bound=built.in_days(result.lower_bound),
         optimal=result.optimal,
         seconds=round(result.seconds, 3),
         origin=built.day(0),
@@ -529,10 +542,16 @@ def _store_proposal(
             "released": released,
             "warnings": built.warnings,
             "resources": len(built.resource_ids),
+            "slots_per_day": built.slots_per_day,
             "schedules": result.schedules,
             "status": result.status,
-            "late": [
-                {"task_id": built.task_ids[j], "deadline_day": d, "finish_day": f, "hard": h}
+            "late": [  # working days from ``origin``
+                {
+                    "task_id": built.task_ids[j],
+                    "deadline_day": built.in_days(d),
+                    "finish_day": built.in_days(f),
+                    "hard": h,
+                }
                 for j, d, f, h in result.late
                 if j < built.n_scope
             ],

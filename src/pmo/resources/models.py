@@ -196,8 +196,9 @@ class LevellingRun(OrgScopedModel):
     project_ids: models.JSONField[Any] = models.JSONField(default=list)
     tasks = models.PositiveIntegerField(default=0, help_text="tasks levelled")
     moved = models.PositiveIntegerField(default=0, help_text="tasks that move")
-    makespan = models.IntegerField(default=0, help_text="working days")
-    lower_bound = models.IntegerField(default=0, help_text="working days")
+    # working days; parts of days when the plan was levelled in parts of days
+    makespan = models.FloatField(default=0, help_text="working days")
+    lower_bound = models.FloatField(default=0, help_text="working days")
     optimal = models.BooleanField(default=False)
     seconds = models.FloatField(default=0.0)
     origin = models.DateField(null=True, blank=True, help_text="day of period 0")

@@ -835,6 +835,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if pid in projects
             ],
             "gantt_src": gantt,
+            # working days, with the parts of days a plan levelled in parts of days has
+            "makespan": f"{run.makespan:g}",
+            "lower_bound": f"{run.lower_bound:g}",
             "can_level": access.can_write(run),
             "warnings": run.proposal.get("warnings", []),
             "late": run.proposal.get("late", []),
