@@ -149,11 +149,16 @@ def test_scheduling_options_and_calendars_of_the_cost_loaded_sample() -> None:
 
 
 @needs_samples
-def test_the_cost_loaded_sample_imports_fast() -> None:
+def test_the_cost_loaded_sample_reads_whole() -> None:
     sample = SAMPLES / "xer" / "pyp6xer__SP10_cost_loaded.xer"
     t0 = time.perf_counter()
-    read_xer(sample)
-    assert time.perf_counter() - t0 < 6.0  # target 3 s (benchmarks/interop.py); slack for CI
+    (doc,) = read_xer(sample)
+    seconds = time.perf_counter() - t0
+    # Timings are printed, never asserted (benchmarks/interop.py measures the 3 s target).
+    print(f"\nSP10_cost_loaded.xer read in {seconds:.2f} s")
+    # 3,994 activities under 2,266 WBS elements, 5,966 relationships
+    assert len(doc.tasks) == 6260 and len(doc.links) == 5966
+    assert sum(1 for t in doc.tasks if not t.wbs_node) == 3994
 
 
 # ----------------------------------------------------------------------------------------------
