@@ -132,8 +132,10 @@ def main() -> None:
     prep = prepare(problem)
     t_prep = time.perf_counter() - t
     t = time.perf_counter()
+    # one list: its forward pass and the passes of its justification (two rounds of a
+    # backward and a forward pass on a plan this size)
     first = run_heuristic(
-        prep.arrays, schedules=1, time_limit=1e9, rng=np.random.default_rng(args.seed)
+        prep.arrays, schedules=5, time_limit=1e9, rng=np.random.default_rng(args.seed)
     )
     t_first = time.perf_counter() - t
 

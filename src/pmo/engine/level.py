@@ -681,6 +681,8 @@ def level(problem: LevelProblem, options: LevelOptions | None = None) -> LevelRe
         raise ValidationFailed.field("engine", "must be exact, heuristic or auto")
     if opts.time_limit <= 0:
         raise ValidationFailed.field("time_limit", "must be positive")
+    if opts.schedules < 1:
+        raise ValidationFailed.field("schedules", "must be at least 1")
     t0 = time.perf_counter()
     prep = prepare(problem)
     n_free = int(prep.arrays.free.sum())

@@ -941,8 +941,11 @@ def run_heuristic(
     step = 0.0
     for p in range(pop.shape[0]):
         t1 = time.perf_counter()
+        # the first list is always decoded (one schedule); it is justified only if the budget
+        # has room for the justification passes too
+        r_p = rounds if generated + 1 + 2 * rounds <= schedules else 0
         generated += _decode_pop(
-            pop[p : p + 1], fit[p : p + 1], pop_starts[p : p + 1], rounds,
+            pop[p : p + 1], fit[p : p + 1], pop_starts[p : p + 1], r_p,
             a.dur, a.free, a.start0, *args[1:], *rest,
         )  # fmt: skip
         now = time.perf_counter()
