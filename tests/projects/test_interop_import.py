@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,15 +90,22 @@ def test_every_sample_imports_with_the_tasks_and_links_of_the_expected_file(
     pairs = {(r["predecessor_unique_id"], r["successor_unique_id"]) for r in relations}
     links = Dependency.objects.filter(successor__project=project, predecessor__project=project)
     assert links.count() == len(pairs)  # P6 may link a pair twice (two types): pmo keeps one
-    # rescheduled with pmo's engine
-    leaves = [t for t in tasks if not t.is_summary]
+    # rescheduled with pmo's engine; a P6 WBS element only rolls up the activities under it
+    # (an empty one has no dates)
+    leaves = [t for t in tasks if not t.is_summary and t.activity_type != "wbs_element"]
     assert all(t.early_start is not None for t in leaves)
     assert project.scheduled_start is not None or not leaves
 
 
 @needs_samples
-def test_the_6260_activity_xer_imports_in_a_few_seconds(acme: dict[str, Any]) -> None:
+def test_the_6260_activity_xer_keeps_what_the_engine_needs(acme: dict[str, Any]) -> None:
+    """SP10 through the service: the rows, the audit, P6's scheduling options and task kinds,
+    the tags; and the stored project, rescheduled from the database, gives P6's dates for the
+    same activities as the file-level check does (early dates of 2,967 of 3,471 before it kept
+    P6's rules, start milestones, Finish On late bounds, expected finishes, WBS elements)."""
     from pmo.core.models import AuditEvent
+    from pmo.interop.fidelity import check_fidelity
+    from pmo.interop.xer import read_xer
     from pmo.projects.models import Baseline, BaselineTask, Dependency, Project, Task
     from pmo.resources.models import Assignment
 
@@ -108,10 +116,9 @@ def test_the_6260_activity_xer_imports_in_a_few_seconds(acme: dict[str, Any]) ->
     print(
         f"\nSP10_cost_loaded.xer (6,260 activities and WBS elements, 5,966 relationships): "
         f"imported and rescheduled in {seconds:.2f} s through the service "
-        f"(schedule identical to P6's early dates for {result.schedule_identical} of "
+        f"(the stored project gives P6's dates for {result.schedule_identical} of "
         f"{result.schedule_compared} open activities)"
     )
-    assert seconds < 30  # measured 4-6 s on two cores (SQLite and PostgreSQL)
     (pk,) = result.project_ids
     project = Project.objects.get(pk=pk)
     assert project.code == "HS2-LWM-IMP-040-20" and project.currency == "GBP"
@@ -124,7 +131,6 @@ def test_the_6260_activity_xer_imports_in_a_few_seconds(acme: dict[str, Any]) ->
     assert baseline.number == 0 and baseline.name == "P6 planned dates"
     assert BaselineTask.objects.filter(baseline=baseline).count() == 3994
     assert tasks.filter(actual_start__isnull=False).exists()
-    assert tasks.filter(notes__contains="[custom fields]").exists()  # UDFs and activity codes
     # one audit event per created row
     audited = Counter(
         AuditEvent.objects.filter(organisation=acme["org"], action="create").values_list(
@@ -136,6 +142,127 @@ def test_the_6260_activity_xer_imports_in_a_few_seconds(acme: dict[str, Any]) ->
     assert audited["projects.baselinetask"] == 3994
     assert audited["resources.assignment"] == 692
     assert audited["orgs.calendar"] == result.counts["calendars"]
+
+    # P6's scheduling options (SCHEDOPTIONS, PROJECT) on the project
+    assert (
+        project.scheduling_convention,
+        project.lag_calendar,
+        project.progress_mode,
+        project.honor_constraint_dates,
+        project.start_lag_from_early_start,
+        project.use_expected_finish,
+        project.schedule_from_status_date,
+    ) == ("p6", "predecessor", "retained_logic", False, True, True, True)
+    # what each activity is and its constraints, as in the file (WBS elements less the
+    # project's own node)
+    assert Counter(tasks.values_list("activity_type", flat=True)) == {
+        "task": 2635,
+        "finish_milestone": 1037,
+        "start_milestone": 319,
+        "level_of_effort": 3,
+        "wbs_element": 2265,
+    }
+    assert Counter(
+        tasks.exclude(constraint_type="ASAP").values_list("constraint_type", flat=True)
+    ) == {
+        "FINISH_ON": 786,
+        "ALAP": 381,
+        "SNET": 256,
+        "START_ON": 4,
+    }
+    assert tasks.filter(expected_finish__isnull=False).count() == 225
+
+    # the stored project against the file: the same activities differ as in the file-level
+    # check (what the engine does not reproduce of P6, docs/interop.md), none more
+    file_report = check_fidelity(read_xer(sample)[0])
+    ((code, stored),) = result.schedule
+    assert code == project.code
+    assert stored.compared == file_report.compared == 3471
+    assert stored.identical == file_report.identical >= 3426
+    assert {t.task_id for t in stored.tasks} == {t.task_id for t in file_report.tasks}
+
+    # a few activities, by Activity ID: P6's dates (the file's), stored by pmo's reschedule
+    by_code = {t.wbs: t for t in tasks.exclude(activity_type="wbs_element")}
+
+    def dates(activity: str) -> tuple[Any, ...]:
+        t = by_code[activity]
+        moments = (t.early_start, t.early_finish, t.late_start, t.late_finish)
+        return (*(v.replace(tzinfo=None) if v else None for v in moments), t.total_float_minutes)
+
+    at = datetime
+    # Finish On: the date bounds the late finish (P6 stores -86 h of float)
+    assert by_code["P1EWCC-KM-FTM-1000"].constraint_type == "FINISH_ON"
+    assert dates("P1EWCC-KM-FTM-1000") == (
+        at(2019, 11, 5, 14),
+        at(2019, 11, 5, 14),
+        at(2019, 10, 25, 16),
+        at(2019, 10, 25, 16),
+        -5160,
+    )
+    # a start milestone sits at the start of the next working period
+    assert by_code["P1EWCC-PWP01-9970"].activity_type == "start_milestone"
+    assert dates("P1EWCC-PWP01-9970") == (
+        at(2017, 9, 18, 8),
+        at(2017, 9, 18, 8),
+        at(2022, 8, 29, 8),
+        at(2022, 8, 29, 8),
+        619200,
+    )
+    # level of effort: its dates span its neighbours'
+    assert by_code["P1EWCC-PWP09-1020"].activity_type == "level_of_effort"
+    assert dates("P1EWCC-PWP09-1020") == (
+        at(2017, 12, 8, 16),
+        at(2018, 4, 4, 16),
+        at(2017, 11, 1, 8),
+        at(2018, 2, 23, 17),
+        -13380,
+    )
+    # work in progress that P6 finishes on its expected finish (P6 stores the remaining
+    # start, pmo the actual start: the finishes and float are compared)
+    expected = by_code["COST-1060"]
+    assert expected.expected_finish.replace(tzinfo=None) == at(2017, 11, 30, 17)
+    _, early_finish, _, late_finish, total_float = dates("COST-1060")
+    assert (early_finish, late_finish, total_float) == (
+        at(2017, 11, 30, 17),
+        at(2023, 1, 13, 17),
+        641280,
+    )
+
+    # P6's activity codes and user-defined fields are tags, the definitions on the project
+    assert expected.tags == {"HS2 Filter": "y", "COST LOADED": "UDF_G2", "Fusion - WPS": "AW4"}
+    assert expected.notes == ""
+    kinds = {d["name"]: (d["kind"], len(d["values"])) for d in project.tag_definitions}
+    assert kinds["Fusion - WPS"] == ("code", 36) and kinds["COST LOADED"][0] == "udf"
+
+
+@needs_samples
+@pytest.mark.parametrize("sample", [f for f in FILES if "SP10" not in f.name], ids=lambda p: p.name)
+def test_the_stored_project_reschedules_as_the_file_does(
+    sample: Path, acme: dict[str, Any]
+) -> None:
+    """After the import, pmo's schedule of the database rows differs from the file's dates
+    for exactly the tasks the file-level check finds (none for these samples but the one
+    activity scheduled against another project): nothing the engine uses is lost. MS
+    Project's resource calendars (legacy-sample: a task on a day and a night shift) and
+    status date options are among what the rows keep."""
+    from pmo.interop.fidelity import check_fidelity
+    from pmo.interop.projectfile import read_project_file
+    from pmo.projects.models import Project
+
+    _, docs = read_project_file(sample.read_bytes(), sample.name)
+    result = do_import(acme, sample)
+    stored = dict(result.schedule)
+    for project_id, doc in zip(result.project_ids, docs, strict=True):
+        project = Project.objects.get(pk=project_id)
+        in_file = check_fidelity(doc)
+        if project.code not in stored:  # nothing but the project's own row
+            assert result.counts["tasks"] == 0 and in_file.compared <= 1
+            continue
+        report = stored[project.code]
+        assert {t.task_id for t in report.tasks} == {t.task_id for t in in_file.tasks}
+        # MS Project's project summary task (UID 0) is the pmo project, not a task
+        assert report.compared == in_file.compared - (1 if sample.suffix == ".xml" else 0)
+        assert report.identical == report.compared - len(report.tasks)
 
 
 @needs_samples

@@ -51,8 +51,11 @@ class CrudSpec:
     out: type[Schema]
     create: type[Schema] | None
     update: type[Schema] | None
-    # query parameter -> (type, ORM lookup or lookups OR-ed together)
-    filters: Mapping[str, tuple[type, str | tuple[str, ...]]] = field(default_factory=dict)
+    # query parameter -> (type, ORM lookup or lookups OR-ed together, or a function of the
+    # value giving the condition)
+    filters: Mapping[str, tuple[type, str | tuple[str, ...] | Callable[[Any], Q]]] = field(
+        default_factory=dict
+    )
     select_related: tuple[str, ...] = ()
     # many-to-many or reverse relations the output schema reads (avoids N+1 queries)
     prefetch_related: tuple[str, ...] = ()
@@ -102,7 +105,9 @@ def required_version(request: HttpRequest, body_version: int | None = None) -> i
     return version
 
 
-def lookup_filter(lookup: str | tuple[str, ...], value: Any) -> Q:
+def lookup_filter(lookup: str | tuple[str, ...] | Callable[[Any], Q], value: Any) -> Q:
+    if callable(lookup):
+        return lookup(value)
     lookups = (lookup,) if isinstance(lookup, str) else lookup
     q = Q()
     for one in lookups:

@@ -215,7 +215,7 @@ def import_project_file(
             return
         result = service.do_import_project_file(None, target, data, file.name, options)
         if as_json:
-            typer.echo(json.dumps(service.result_dict(result), indent=2))
+            typer.echo(json.dumps(service.result_dict(result, limit), indent=2))
             return
         c = result.counts
         console.print(
@@ -224,11 +224,9 @@ def import_project_file(
             f"{c['links']:,} links, {c['calendars']} calendars, {c['resources']} new resources, "
             f"{c['assignments']} assignments, {c['baselines']} baselines in {result.seconds:.2f} s."
         )
-        if result.percent_schedule_identical is not None:
-            console.print(
-                f"pmo's schedule gives the file's early dates for {result.schedule_identical} of "
-                f"{result.schedule_compared} tasks ({result.percent_schedule_identical:g} %)."
-            )
+        # the stored projects, rescheduled from the database, against the file's dates
+        for project_code, report in result.schedule:
+            _print_report(f"{project_code} after the import, pmo against the file", report, limit)
         for warning in result.warnings:
             console.print(f"  warning: {warning}")
 

@@ -82,6 +82,8 @@ __all__ = [
     "WorkWeek",
     "combine",
     "engine_calendar",
+    "engine_constraint",
+    "resource_calendar",
     "schedule_options",
     "to_plan",
 ]
@@ -773,6 +775,26 @@ _ENGINE_CONSTRAINTS = {
     Constraint.FINISH_ON: ConstraintType.FNET,
 }
 _LATE = (Constraint.SNLT, Constraint.FNLT, Constraint.START_ON, Constraint.FINISH_ON)
+
+
+def engine_constraint(
+    t: DocTask, cal: Calendar | None
+) -> tuple[ConstraintType, datetime | None, datetime | None]:
+    """(engine constraint, its date, deadline) of a task, as :func:`to_plan` maps them; for a
+    service building a plan from stored tasks with the same constraint set
+    (``pmo.projects.scheduling``). ``cal``: the task's engine calendar."""
+    return _engine_constraint(t, cal)
+
+
+def resource_calendar(own: Calendar | None, resources: Sequence[Calendar]) -> Calendar | None:
+    """The calendar of a task scheduled on its resources' calendars, by :func:`to_plan`'s rule:
+    the union of ``resources`` (the time at least one works), intersected with the task's
+    ``own`` calendar when it has one; None when that leaves no work. For a service building a
+    plan from stored tasks and assignments (``pmo.projects.scheduling``)."""
+    union = _combine(resources, union=True, id="res:" + "+".join(c.id for c in resources))
+    if own is None or union is None:
+        return union
+    return _combine([own, union], union=False, id=f"{own.id}&{union.id}")
 
 
 def _engine_constraint(

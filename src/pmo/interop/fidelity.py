@@ -53,6 +53,7 @@ __all__ = [
     "FieldDifference",
     "TaskDifference",
     "check_fidelity",
+    "compare_schedule",
 ]
 
 DATE_FIELDS = ("early_start", "early_finish", "late_start", "late_finish")
@@ -153,6 +154,27 @@ def check_fidelity(
     plan = to_plan(doc)
     result = schedule(plan, sched_opts)
     row = {str(tid): i for i, tid in enumerate(result.task_id)}
+    return compare_schedule(doc, plan, result, row, options, sched_opts)
+
+
+def compare_schedule(
+    doc: ProjectDocument,
+    plan: Plan,
+    result: ScheduleResult,
+    row: Mapping[str, int],
+    options: FidelityOptions | None = None,
+    schedule_used: ScheduleOptions | None = None,
+) -> FidelityReport:
+    """Compare a schedule of ``plan`` with the values ``doc`` stores (see module doc).
+
+    ``row``: the document's task id -> the row of that task in ``plan`` and ``result``.
+    :func:`check_fidelity` schedules the document itself; a service can schedule the plan
+    it built from what it stored (e.g. the database rows an import created) and compare it
+    with the file the same way. ``schedule_used``: the engine options of ``result`` (kept in
+    the report).
+    """
+    options = options or FidelityOptions()
+    sched_opts = schedule_used or options.schedule or schedule_options(doc)
     p6 = doc.source_format == "xer"
     parents = {t.parent for t in doc.tasks if t.parent is not None}
     es, ef = result.early_start.astype(np.int64), result.early_finish.astype(np.int64)

@@ -2,11 +2,12 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from ninja import NinjaAPI, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema
 
 from pmo.api.crud import CrudSpec, InSchema, PatchSchema, add_crud
-from pmo.projects.models import Baseline, Dependency, Project, Task
+from pmo.projects.models import Baseline, Dependency, Project, Task, tag_condition
 
 
 class ProjectOut(Schema):
@@ -29,6 +30,16 @@ class ProjectOut(Schema):
     budget: Decimal
     currency: str
     calendar_id: int | None
+    scheduling_convention: str
+    lag_calendar: str
+    progress_mode: str
+    critical_float_minutes: int
+    honor_constraint_dates: bool
+    schedule_from_status_date: bool
+    start_lag_from_early_start: bool
+    use_expected_finish: bool
+    must_finish_by: dt.datetime | None
+    tag_definitions: list[dict[str, Any]]
     scheduled_start: dt.datetime | None
     scheduled_finish: dt.datetime | None
 
@@ -50,6 +61,15 @@ class ProjectIn(InSchema):
     budget: Decimal = Decimal(0)
     currency: str
     calendar_id: int | None = None
+    scheduling_convention: str = "msproject"
+    lag_calendar: str = "successor"
+    progress_mode: str = "retained_logic"
+    critical_float_minutes: int = 0
+    honor_constraint_dates: bool = True
+    schedule_from_status_date: bool = True
+    start_lag_from_early_start: bool = False
+    use_expected_finish: bool = False
+    must_finish_by: dt.datetime | None = None
 
 
 class ProjectPatch(PatchSchema):
@@ -69,6 +89,15 @@ class ProjectPatch(PatchSchema):
     budget: Decimal | None = None
     currency: str | None = None
     calendar_id: int | None = None
+    scheduling_convention: str | None = None
+    lag_calendar: str | None = None
+    progress_mode: str | None = None
+    critical_float_minutes: int | None = None
+    honor_constraint_dates: bool | None = None
+    schedule_from_status_date: bool | None = None
+    start_lag_from_early_start: bool | None = None
+    use_expected_finish: bool | None = None
+    must_finish_by: dt.datetime | None = None
 
 
 class TaskOut(Schema):
@@ -82,16 +111,22 @@ class TaskOut(Schema):
     name: str
     is_milestone: bool
     is_summary: bool
+    activity_type: str
     duration_minutes: int
+    elapsed_duration: bool
     constraint_type: str
     constraint_date: dt.datetime | None
+    secondary_constraint_type: str
+    secondary_constraint_date: dt.datetime | None
     deadline: dt.datetime | None
+    expected_finish: dt.datetime | None
     percent_complete: int
     actual_start: dt.datetime | None
     actual_finish: dt.datetime | None
     remaining_minutes: int | None
     calendar_id: int | None
     notes: str
+    tags: dict[str, str]
     ev_method: str
     levelled_start: dt.datetime | None
     early_start: dt.datetime | None
@@ -110,16 +145,22 @@ class TaskIn(InSchema):
     wbs: str = ""
     name: str
     is_milestone: bool = False
+    activity_type: str = "task"
     duration_minutes: int = 480
+    elapsed_duration: bool = False
     constraint_type: str = "ASAP"
     constraint_date: dt.datetime | None = None
+    secondary_constraint_type: str = ""
+    secondary_constraint_date: dt.datetime | None = None
     deadline: dt.datetime | None = None
+    expected_finish: dt.datetime | None = None
     percent_complete: int = 0
     actual_start: dt.datetime | None = None
     actual_finish: dt.datetime | None = None
     remaining_minutes: int | None = None
     calendar_id: int | None = None
     notes: str = ""
+    tags: dict[str, str] = Field(default_factory=dict)
     ev_method: str = "percent_complete"
 
 
@@ -129,16 +170,22 @@ class TaskPatch(PatchSchema):
     wbs: str | None = None
     name: str | None = None
     is_milestone: bool | None = None
+    activity_type: str | None = None
     duration_minutes: int | None = None
+    elapsed_duration: bool | None = None
     constraint_type: str | None = None
     constraint_date: dt.datetime | None = None
+    secondary_constraint_type: str | None = None
+    secondary_constraint_date: dt.datetime | None = None
     deadline: dt.datetime | None = None
+    expected_finish: dt.datetime | None = None
     percent_complete: int | None = None
     actual_start: dt.datetime | None = None
     actual_finish: dt.datetime | None = None
     remaining_minutes: int | None = None
     calendar_id: int | None = None
     notes: str | None = None
+    tags: dict[str, str] | None = None
     ev_method: str | None = None
 
 
@@ -208,6 +255,9 @@ def register(api: NinjaAPI) -> None:
                 "is_milestone": (bool, "is_milestone"),
                 "is_critical": (bool, "is_critical"),
                 "is_summary": (bool, "is_summary"),
+                "activity_type": (str, "activity_type"),
+                # ?tag=name (carries the tag) or ?tag=name=value
+                "tag": (str, tag_condition),
                 "q": (str, ("name__icontains", "wbs__istartswith")),
             },
         ),

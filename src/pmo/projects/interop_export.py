@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header
 
 from pmo.engine.calendar import STANDARD_WEEK
 from pmo.engine.calendar import CalendarException as DocException
+from pmo.engine.plan import LagCalendar, ProgressMode
 from pmo.engine.plan import LagUnit as DocLagUnit
 from pmo.engine.plan import LinkType as DocLinkType
 from pmo.errors import ValidationFailed
@@ -44,7 +45,7 @@ from pmo.interop.ical import Event, calendar_bytes
 from pmo.interop.tabular import Table, csv_bytes, task_table, xlsx_bytes
 from pmo.orgs.models import Calendar
 from pmo.projects.interop_import import split_tags
-from pmo.projects.models import BaselineTask, Dependency, Project, Task
+from pmo.projects.models import ActivityType, BaselineTask, Dependency, Project, Task
 from pmo.resources.models import Assignment, Resource
 from pmo.risks.models import Issue, Risk
 
@@ -207,7 +208,9 @@ def project_document(project: Project, *, for_format: str = "") -> ProjectDocume
     doc_tasks: list[DocTask] = []
     tag_names: dict[str, None] = {}
     for row, (t, level, number) in enumerate(ordered, start=1):
+        # tags, and custom fields kept in notes by imports before pmo had tags
         notes, tags = split_tags(t.notes)
+        tags.update(t.tags)
         for name in tags:
             tag_names.setdefault(name, None)
         saved = baselines.get(t.pk, [])
@@ -223,12 +226,19 @@ def project_document(project: Project, *, for_format: str = "") -> ProjectDocume
                 outline_number=number,
                 code=t.wbs if activity_ids and not t.is_summary else "",
                 summary=t.is_summary,
+                wbs_node=t.activity_type == ActivityType.WBS_ELEMENT,
                 milestone=t.is_milestone,
                 duration=0 if t.is_milestone else t.duration_minutes,
+                elapsed=t.elapsed_duration,
                 remaining=t.remaining_minutes,
                 constraint_type=Constraint(t.constraint_type),
                 constraint_date=_naive(t.constraint_date),
+                secondary_constraint_type=Constraint(t.secondary_constraint_type)
+                if t.secondary_constraint_type
+                else None,
+                secondary_constraint_date=_naive(t.secondary_constraint_date),
                 deadline=_naive(t.deadline),
+                resource_calendars=t.activity_type == ActivityType.RESOURCE_DEPENDENT,
                 percent_complete=float(t.percent_complete),
                 actual_start=_naive(t.actual_start),
                 actual_finish=_naive(t.actual_finish),
@@ -248,6 +258,7 @@ def project_document(project: Project, *, for_format: str = "") -> ProjectDocume
                 planned_duration=(b0.duration if b0 else t.duration_minutes) if xer else None,
                 baselines=tuple(saved) if not xer else (),
                 tags=tags,
+                extra=_task_extra(t),
             )
         )
     links = [
@@ -306,12 +317,22 @@ def project_document(project: Project, *, for_format: str = "") -> ProjectDocume
         start=start,
         finish=finish,
         status_date=status,
-        schedule_from_status_date=status is not None,
+        schedule_from_status_date=status is not None and project.schedule_from_status_date,
+        must_finish_by=_naive(project.must_finish_by),
         currency=project.currency,
         default_calendar=default_id,
         minutes_per_day=mpd,
         minutes_per_week=mpw,
+        honor_constraints=project.honor_constraint_dates,
+        critical_slack=project.critical_float_minutes,
+        lag_calendar=LagCalendar(project.lag_calendar),
+        progress_mode=ProgressMode(project.progress_mode),
         company=org.name,
+        extra={
+            # P6 scheduling options the engine follows (SCHEDOPTIONS)
+            "p6.sched.sched_lag_early_start_flag": _yn(project.start_lag_from_early_start),
+            "p6.sched.sched_use_expect_end_flag": _yn(project.use_expected_finish),
+        },
     )
     return ProjectDocument(
         project=props,
@@ -320,9 +341,64 @@ def project_document(project: Project, *, for_format: str = "") -> ProjectDocume
         links=tuple(links),
         resources=tuple(doc_resources),
         assignments=tuple(doc_assignments),
-        tag_definitions=tuple(TagDefinition(name=n) for n in tag_names),
+        tag_definitions=_tag_definitions(project, tag_names),
         source_format="",
     )
+
+
+# P6 task_type of each way pmo schedules a task (the XER writer reads ``p6.task_type``)
+P6_TASK_TYPES = {
+    ActivityType.TASK: "TT_Task",
+    ActivityType.RESOURCE_DEPENDENT: "TT_Rsrc",
+    ActivityType.LEVEL_OF_EFFORT: "TT_LOE",
+    ActivityType.START_MILESTONE: "TT_Mile",
+    ActivityType.FINISH_MILESTONE: "TT_FinMile",
+}  # a WBS element is written as one (PROJWBS), not as an activity
+
+
+def _task_extra(t: Task) -> dict[str, str]:
+    """Format-specific values of a task: its P6 activity type (a milestone's kind only when
+    it is a milestone) and expected finish."""
+    kind = t.activity_type
+    milestone_kind = kind in (ActivityType.START_MILESTONE, ActivityType.FINISH_MILESTONE)
+    if t.is_milestone and not milestone_kind:
+        kind = ActivityType.FINISH_MILESTONE
+    elif not t.is_milestone and milestone_kind:
+        kind = ActivityType.TASK
+    extra = {"p6.task_type": P6_TASK_TYPES.get(ActivityType(kind), "TT_Task")}
+    expected = _naive(t.expected_finish)
+    if expected is not None:
+        extra["p6.expect_end_date"] = expected.strftime("%Y-%m-%d %H:%M")
+    return extra
+
+
+def _yn(flag: bool) -> str:
+    return "Y" if flag else "N"
+
+
+def _tag_definitions(project: Project, used: Iterable[str]) -> tuple[TagDefinition, ...]:
+    """What the project's tags are (kept from the imported file: custom field, P6 activity
+    code or user-defined field, with a code's values), then the other tags used, as text."""
+    out: dict[str, TagDefinition] = {}
+    for d in project.tag_definitions if isinstance(project.tag_definitions, list) else []:
+        if not isinstance(d, dict) or not d.get("name"):
+            continue
+        values = d.get("values") or {}
+        out.setdefault(
+            str(d["name"]),
+            TagDefinition(
+                name=str(d["name"]),
+                kind=str(d.get("kind") or "field"),
+                data_type=str(d.get("data_type") or "text"),
+                source_id=str(d.get("source_id") or ""),
+                values={str(k): str(v) for k, v in values.items()}
+                if isinstance(values, dict)
+                else {},
+            ),
+        )
+    for name in used:
+        out.setdefault(name, TagDefinition(name=name))
+    return tuple(out.values())
 
 
 # ----------------------------------------------------------------------------------------------

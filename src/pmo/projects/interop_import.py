@@ -3,33 +3,37 @@
 ``preview_import_file`` reads the file and says what an import would create, with the
 fidelity report (pmo's schedule of the file against the dates the file stores);
 ``do_import_project_file`` creates it, **in one transaction**, then reschedules the new
-projects with pmo's engine. Both take the same arguments, so what the preview shows is what
-the import makes (one mapping, :class:`_Mapper`, serves both).
+projects from the database rows with pmo's engine and compares that schedule with the file's
+dates as the preview does (``ImportResult.schedule``). Both take the same arguments, so what
+the preview shows is what the import makes (one mapping, :class:`_Mapper`, serves both).
 
 What a file becomes (see ``docs/interop.md``, "Using it"):
 
 * each project of the file -> a ``Project`` in the portfolio (code, name, planned start and
-  finish, status date, currency, calendar); several (an XER with more than one project) -> a
+  finish, status date, currency, calendar, the scheduling options of the tool that wrote the
+  file: ``schedule_options``); several (an XER with more than one project) -> a
   ``Program`` holding them, with the links between them as cross-project dependencies;
 * calendars used by the project, its tasks and new resources -> organisation calendars with
   their exceptions (work weeks become exceptions); a calendar the organisation already has
   with the same definition (week, hours per day, exceptions) is reused instead of copied;
 * tasks in outline order (parents, positions, WBS; a P6 activity's WBS column holds its
-  Activity ID), durations, milestones, constraints (P6 *Start On*/*Finish On* -> start/finish
-  no earlier than), deadlines, progress (actual dates, % complete, remaining duration of tasks
-  in progress), task calendars;
+  Activity ID), activity types (P6 task types, WBS elements, MS Project tasks on their
+  resources' calendars), durations (elapsed ones too), milestones, constraints (P6 *Start
+  On*/*Finish On* and secondary constraints as they are), deadlines, expected finishes,
+  progress (actual dates, % complete, remaining duration of tasks in progress), calendars;
 * dependencies with type and lag (minutes, elapsed minutes or percent);
 * resources matched in the organisation's pool by code (by name when the file has no code)
   or created there (``ImportOptions.resources``: ``create``, ``match`` only, or ``none``);
   assignments with units and work;
 * baselines 0-10 (MS Project) -> ``Baseline``/``BaselineTask``; P6 planned (target) dates ->
   baseline 0 "P6 planned dates";
-* custom fields, P6 user-defined fields and activity codes -> the task's ``notes``, in a
-  ``[custom fields]`` block of ``name: value`` lines (exports read them back as tags).
+* custom fields, P6 user-defined fields and activity codes -> the task's ``tags`` (name ->
+  value), their definitions in ``Project.tag_definitions`` (exports write them back).
 
-What pmo cannot hold is listed in ``warnings`` (elapsed durations kept as working time, links
-to tasks outside the file, a summary linked to its own sub-task, values out of range...).
-Every created row gets an audit event, as the organisation import does.
+What pmo cannot hold is listed in ``warnings`` (a second link between two tasks, links to
+tasks outside the file, a summary linked to its own sub-task, values out of range...).
+Every created row gets an audit event, as the organisation import does; the rows are written
+in bulk (``pmo.projects.bulk``).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import datetime as dt
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -47,8 +51,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    DateField,
+    DecimalField,
+    Model,
+)
 from django.utils import timezone
 
 from pmo.core.access import Access
@@ -63,12 +71,16 @@ from pmo.interop.document import (
     DocTask,
     ProjectDocument,
     ResourceType,
+    TagDefinition,
+    schedule_options,
 )
-from pmo.interop.fidelity import FidelityReport, check_fidelity
+from pmo.interop.fidelity import FidelityReport, check_fidelity, compare_schedule
 from pmo.interop.projectfile import ReadOptions, fidelity_dict, read_project_file
 from pmo.orgs.models import Calendar, CalendarException, Organisation
 from pmo.portfolio.models import Portfolio, Program
+from pmo.projects.bulk import adapters, insert_rows, reserve_ids
 from pmo.projects.models import (
+    ActivityType,
     Baseline,
     BaselineTask,
     ConstraintType,
@@ -79,6 +91,7 @@ from pmo.projects.models import (
     Project,
     Task,
 )
+from pmo.projects.services import TAG_NAME_SIZE, TAG_VALUE_SIZE
 from pmo.resources.models import Assignment, Resource
 
 __all__ = [
@@ -106,8 +119,8 @@ _CONSTRAINTS = {
     Constraint.FNLT: ConstraintType.FNLT,
     Constraint.MSO: ConstraintType.MSO,
     Constraint.MFO: ConstraintType.MFO,
-    Constraint.START_ON: ConstraintType.SNET,
-    Constraint.FINISH_ON: ConstraintType.FNET,
+    Constraint.START_ON: ConstraintType.START_ON,
+    Constraint.FINISH_ON: ConstraintType.FINISH_ON,
 }
 _DATED = {
     ConstraintType.SNET,
@@ -116,7 +129,17 @@ _DATED = {
     ConstraintType.FNLT,
     ConstraintType.MSO,
     ConstraintType.MFO,
+    ConstraintType.START_ON,
+    ConstraintType.FINISH_ON,
 }
+# P6 task_type -> how pmo schedules the task
+ACTIVITY_TYPES = {
+    "TT_Task": ActivityType.TASK,
+    "TT_Rsrc": ActivityType.RESOURCE_DEPENDENT,
+    "TT_LOE": ActivityType.LEVEL_OF_EFFORT,
+    "TT_Mile": ActivityType.START_MILESTONE,
+    "TT_FinMile": ActivityType.FINISH_MILESTONE,
+}  # TT_WBS (a "WBS summary" activity spanning its WBS element) is scheduled as a task
 
 
 def max_upload_bytes() -> int:
@@ -248,9 +271,21 @@ class ImportResult:
     counts: Mapping[str, int]
     warnings: tuple[str, ...]
     seconds: float
-    # pmo's schedule after the import against the file's stored early dates (leaf tasks)
-    schedule_compared: int = 0
-    schedule_identical: int = 0
+    # per project (code): pmo's schedule of the stored project against the file's dates,
+    # compared as the preview's fidelity report compares the file's own schedule
+    schedule: tuple[tuple[str, FidelityReport], ...] = ()
+
+    @property
+    def schedule_compared(self) -> int:
+        return sum(r.compared for _, r in self.schedule)
+
+    @property
+    def schedule_identical(self) -> int:
+        return sum(r.identical for _, r in self.schedule)
+
+    @property
+    def schedule_equivalent(self) -> int:
+        return sum(r.equivalent for _, r in self.schedule)
 
     @property
     def percent_schedule_identical(self) -> float | None:
@@ -313,16 +348,60 @@ def _decimal(value: Any, *, places: str = "0.01", low: float = 0, high: float = 
     return number.quantize(Decimal(places))
 
 
-def tags_block(tags: Mapping[str, str]) -> str:
-    """Custom fields as the ``[custom fields]`` block imports write into notes."""
-    lines = [
-        f"{' '.join(str(k).split())}: {' '.join(str(v).split())}" for k, v in tags.items() if k
-    ]
-    return "\n".join([TAGS_HEADER, *lines]) if lines else ""
+def clean_tags(tags: Mapping[str, Any]) -> dict[str, str]:
+    """Tags as pmo stores them: names and values as single-line text (names at most 100
+    characters, values 250), no empty name."""
+    out: dict[str, str] = {}
+    for key, value in tags.items():
+        name = _clip(" ".join(str(key).split()), TAG_NAME_SIZE)
+        if name:
+            text = " ".join(str(value if value is not None else "").split())
+            out[name] = _clip(text, TAG_VALUE_SIZE)
+    return out
+
+
+def tag_definition_dict(td: TagDefinition) -> dict[str, Any]:
+    """A file's custom-field definition as ``Project.tag_definitions`` keeps it."""
+    return {
+        "name": _clip(" ".join(td.name.split()), TAG_NAME_SIZE),
+        "kind": td.kind,
+        "data_type": td.data_type,
+        "source_id": td.source_id,
+        "values": {str(k): str(v) for k, v in td.values.items()},
+    }
+
+
+def _activity_type(t: DocTask, milestone: bool, summary: bool, assigned: bool) -> ActivityType:
+    """How pmo schedules the task: P6's activity type, a milestone's kind, MS Project's
+    "scheduled on its resources' calendars" (not IgnoreResourceCalendar) for a task with
+    resources."""
+    if t.wbs_node:
+        return ActivityType.WBS_ELEMENT
+    kind = ACTIVITY_TYPES.get(t.extra.get("p6.task_type", ""))
+    if milestone:
+        return kind if kind == ActivityType.START_MILESTONE else ActivityType.FINISH_MILESTONE
+    if summary or kind in (ActivityType.START_MILESTONE, ActivityType.FINISH_MILESTONE):
+        return ActivityType.TASK
+    if kind is not None:
+        return kind
+    return (
+        ActivityType.RESOURCE_DEPENDENT if t.resource_calendars and assigned else ActivityType.TASK
+    )
+
+
+def _expected_finish(t: DocTask) -> dt.datetime | None:
+    """P6's expected finish (``expect_end_date``, kept by the XER reader in ``extra``)."""
+    text = t.extra.get("p6.expect_end_date", "")
+    try:
+        return _floor(dt.datetime.fromisoformat(text)) if text else None
+    except ValueError:
+        return None
 
 
 def split_tags(notes: str) -> tuple[str, dict[str, str]]:
-    """(notes without the block, tags) of a task's notes (see :func:`tags_block`)."""
+    """(notes without the block, tags) of a task's notes: imports before pmo had task tags
+    wrote custom fields at the end of the notes, as a line ``[custom fields]`` then one
+    ``name: value`` line each; exports still read them as tags."""
     head, sep, block = notes.rpartition(TAGS_HEADER)
     if not sep or (head and not head.endswith("\n")):
         return notes, {}
@@ -430,7 +509,7 @@ class _TaskSpec:
     calendar: str | None
     summary: bool
     doc: DocTask
-    obj: Task | None = None
+    row: dict[str, Any] = field(default_factory=dict)  # the inserted row (with its "id")
 
 
 @dataclass
@@ -629,13 +708,19 @@ class _Mapper:
         if not _CURRENCY.match(currency):
             currency = self.portfolio.currency
         status_date = p.status_date.date() if p.status_date else None
-        if status_date is not None and not p.schedule_from_status_date:
+        if (
+            p.status_date is not None
+            and p.schedule_from_status_date
+            and p.status_date.time() != dt.time()
+        ):
             self.warn(
-                "status date",
-                f"{code}: pmo schedules remaining work from the status date "
-                f"{status_date:%Y-%m-%d}; MS Project did not in this file, so tasks not started "
-                "before it may move",
+                "status time",
+                f"{code}: the status date is kept as a day: remaining work is held from "
+                f"{status_date:%Y-%m-%d} 00:00, not {p.status_date:%H:%M}",
             )
+        # the rules and settings of the tool that wrote the file, so that pmo reschedules it
+        # as the file-level fidelity check does (``schedule_options``)
+        options = schedule_options(doc)
         project_cal = doc.project_calendar
         cal_key = self.calendar(d, project_cal.id) if project_cal is not None else None
         spec = _ProjectSpec(
@@ -652,6 +737,18 @@ class _Mapper:
                 "status_date": status_date,
                 "currency": currency,
                 "phase": Phase.EXECUTION if any(t.actual_start for t in tasks) else Phase.PLANNING,
+                "scheduling_convention": options.convention.value,
+                "lag_calendar": options.lag_calendar.value,
+                "progress_mode": options.progress_mode.value,
+                "critical_float_minutes": _int(options.critical_threshold, -MAX_INT, MAX_INT),
+                "honor_constraint_dates": options.honor_constraint_dates,
+                "schedule_from_status_date": p.schedule_from_status_date,
+                "start_lag_from_early_start": options.start_lag_from_early_start,
+                "use_expected_finish": options.use_expected_finish,
+                "must_finish_by": _aware(_floor(p.must_finish_by)),
+                "tag_definitions": [
+                    tag_definition_dict(td) for td in doc.tag_definitions if td.scope == "task"
+                ],
             },
         )
         self.projects.append(spec)
@@ -671,14 +768,16 @@ class _Mapper:
         index = len(self.projects) - 1
         ids = {t.id for t in tasks}
         has_children = {t.parent for t in tasks if t.parent in ids}
-        mpd = spec.doc.project.minutes_per_day or 480
+        # tasks with resources (MS Project schedules them on their resources' calendars)
+        resources = {r.id for r in spec.doc.resources if r.type != ResourceType.MATERIAL}
+        assigned = {a.task for a in spec.doc.assignments if a.resource in resources}
         depth: dict[str, int] = {}
         p6 = self.fmt == "xer"
         for position, t in enumerate(tasks, start=1):
             parent = t.parent if t.parent in ids else None
             depth[t.id] = depth[parent] + 1 if parent is not None and parent in depth else 0
             summary = t.id in has_children
-            values = self._task_values(t, summary, mpd, p6)
+            values = self._task_values(t, summary, p6, assigned)
             cal_key = None
             if t.calendar is not None:
                 cal_key = self.calendar(d, t.calendar)
@@ -698,7 +797,9 @@ class _Mapper:
                 )
             )
 
-    def _task_values(self, t: DocTask, summary: bool, mpd: int, p6: bool) -> dict[str, Any]:
+    def _task_values(
+        self, t: DocTask, summary: bool, p6: bool, assigned: set[str]
+    ) -> dict[str, Any]:
         name = t.name.strip()
         if not name:
             self.warn("no name", f"task {t.id} has no name: named “(no name)”")
@@ -708,40 +809,12 @@ class _Mapper:
         if len(wbs) > 60:
             wbs = "…" + wbs[-59:]
         milestone = bool(t.milestone and not summary)
-        duration = _int(t.duration)
-        if t.elapsed and duration:
-            duration = round(duration * mpd / 1440)
-            self.warn(
-                "elapsed",
-                f"task {t.id} “{_clip(name, 40)}”: elapsed duration kept as "
-                f"{duration / mpd:g} working days (pmo has no elapsed durations)",
-            )
-        if milestone:
-            duration = 0
-        ctype = ConstraintType.ASAP
-        cdate: dt.datetime | None = None
-        primary = t.constraint_type
-        date = t.constraint_date
-        if (primary is None or primary == Constraint.ASAP) and t.secondary_constraint_type:
-            primary, date = t.secondary_constraint_type, t.secondary_constraint_date
-        elif t.secondary_constraint_type:
-            self.warn(
-                "secondary constraint",
-                f"task {t.id}: P6 secondary constraint {t.secondary_constraint_type.value} "
-                "not kept (pmo has one constraint per task)",
-            )
-        if primary is not None:
-            ctype = _CONSTRAINTS[primary]
-            cdate = date if ctype in _DATED else None
-            if ctype in _DATED and cdate is None:
-                self.warn("constraint date", f"task {t.id}: {ctype} without a date: ASAP")
-                ctype = ConstraintType.ASAP
-            if primary in (Constraint.START_ON, Constraint.FINISH_ON):
-                self.warn(
-                    "start on",
-                    f"task {t.id}: P6 {primary.value.replace('_', ' ').title()} kept as "
-                    f"{ctype} (the late bound is not kept)",
-                )
+        duration = 0 if milestone else _int(t.duration)
+        ctype, cdate = self._constraint(t.id, t.constraint_type, t.constraint_date)
+        second_type, second_date = self._constraint(
+            t.id, t.secondary_constraint_type, t.secondary_constraint_date
+        )
+        second = "" if second_type == ConstraintType.ASAP else second_type.value
         actual_start, actual_finish = t.actual_start, t.actual_finish
         if actual_finish is not None and actual_start is None:
             self.warn("actual finish", f"task {t.id}: actual finish without a start dropped")
@@ -752,25 +825,38 @@ class _Mapper:
         remaining = None
         if actual_start is not None and actual_finish is None and t.remaining is not None:
             remaining = _int(t.remaining)
-        notes = t.notes.strip()
-        block = tags_block(t.tags)
-        if block:
-            notes = f"{notes}\n\n{block}" if notes else block
         return {
             "name": _clip(name, 250),
             "wbs": wbs,
             "is_milestone": milestone,
             "is_summary": summary,
+            "activity_type": _activity_type(t, milestone, summary, t.id in assigned),
             "duration_minutes": duration,
+            "elapsed_duration": bool(t.elapsed),
             "constraint_type": ctype,
             "constraint_date": _aware(cdate),
+            "secondary_constraint_type": second,
+            "secondary_constraint_date": _aware(second_date) if second else None,
             "deadline": _aware(t.deadline),
+            "expected_finish": _aware(_expected_finish(t)),
             "percent_complete": round(min(100.0, max(0.0, t.percent_complete or 0.0))),
             "actual_start": _aware(actual_start),
             "actual_finish": _aware(actual_finish),
             "remaining_minutes": remaining,
-            "notes": notes,
+            "notes": t.notes.strip(),
+            "tags": clean_tags(t.tags),
         }
+
+    def _constraint(
+        self, task_id: str, kind: Constraint | None, date: dt.datetime | None
+    ) -> tuple[ConstraintType, dt.datetime | None]:
+        if kind is None:
+            return ConstraintType.ASAP, None
+        ctype = _CONSTRAINTS[kind]
+        if ctype in _DATED and date is None:
+            self.warn("constraint date", f"task {task_id}: {ctype} without a date: ASAP")
+            return ConstraintType.ASAP, None
+        return ctype, date if ctype in _DATED else None
 
     def _map_links(self, all_tasks: Mapping[str, tuple[int, str]]) -> None:
         parent_of: dict[tuple[int, str], tuple[int, str] | None] = {}
@@ -1140,7 +1226,7 @@ def do_import_project_file(
     try:
         with transaction.atomic():
             _Writer(m, access).write()
-            result = _schedule(m, access)
+            reports = _schedule(m, access)
     except IntegrityError as exc:
         raise Conflict(f"the file clashes with data stored meanwhile: {exc}") from None
     return ImportResult(
@@ -1149,56 +1235,48 @@ def do_import_project_file(
         counts=m.counts(),
         warnings=tuple(m.warnings),
         seconds=round(time.perf_counter() - started, 3),
-        schedule_compared=result[0],
-        schedule_identical=result[1],
+        schedule=tuple(reports),
     )
 
 
 _UNAUDITED = {"version", "created_at", "updated_at"}
-_PLAIN = (str, int, bool, float, type(None))
 
 
-def _insert(objs: Sequence[Model]) -> None:
-    """INSERT ``objs`` (one model) with one prepared statement run for every row
-    (``executemany``): Django's ``bulk_create`` spends seconds building one statement per
-    batch for a few thousand tasks. Primary keys are not read back here (see ``_read_pks``)."""
-    if not objs:
-        return
-    model = type(objs[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            for obj in objs:
-                f.pre_save(obj, add=True)
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    columns = ", ".join(qn(f.column) for f in fields)  # type: ignore[arg-type]
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
-    prep = [f.get_db_prep_save for f in fields]
-    names = [f.attname for f in fields]
-    params = [
-        [p(getattr(obj, n), connection) for p, n in zip(prep, names, strict=True)] for obj in objs
-    ]
-    with connection.cursor() as cursor:
-        for i in range(0, len(params), 2000):
-            cursor.executemany(sql, params[i : i + 2000])
+class _Rows:
+    """New rows of one model as plain values (no model instances: building thousands of
+    them, and ``bulk_create``'s statements, took most of an import's time), inserted at once
+    (``pmo.projects.bulk``) and audited from the same values."""
 
+    def __init__(self, model: type[Model], now: dt.datetime) -> None:
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.defaults: dict[str, Any] = {}
+        for f in self.fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.defaults[f.attname] = now
+            else:
+                self.defaults[f.attname] = f.get_default() if f.has_default() else None
+        self.rows: list[dict[str, Any]] = []
 
-def _read_pks(objs: Sequence[Model], key: Sequence[str], **lookup: Any) -> None:
-    """Set the primary keys of inserted ``objs`` from a column set that is unique among the
-    rows ``lookup`` selects (e.g. a task's project and position)."""
-    if not objs:
-        return
-    model = type(objs[0])
-    attnames = [model._meta.get_field(k).attname for k in key]  # type: ignore[union-attr]
-    found: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for row in model._default_manager.filter(**lookup).values_list("pk", *attnames):
-        found[tuple(row[1:])].append(row[0])
-    for obj in objs:
-        obj.pk = found[tuple(getattr(obj, a) for a in attnames)].pop()
-        obj._state.adding = False
-        obj._state.db = "default"
+    def add(self, **values: Any) -> dict[str, Any]:
+        row = {**self.defaults, **values}
+        self.rows.append(row)
+        return row
+
+    def number(self) -> None:
+        """Give the rows their primary keys (``row["id"]``) before they are inserted."""
+        for row, pk in zip(self.rows, reserve_ids(self.model, len(self.rows)), strict=True):
+            row["id"] = pk
+
+    def insert(self) -> None:
+        fields = list(self.fields)
+        if self.rows and "id" in self.rows[0]:
+            assert self.model._meta.pk is not None
+            fields.insert(0, self.model._meta.pk)
+        names = [f.attname for f in fields]
+        pairs = list(zip(names, adapters(fields), strict=True))
+        values = [[row[n] if a is None else a(row[n]) for n, a in pairs] for row in self.rows]
+        insert_rows(self.model, fields, values)
 
 
 class _Writer:
@@ -1207,40 +1285,53 @@ class _Writer:
         self.org = m.org
         self.user_id = access.user.pk if access is not None else None
         self.username = access.user.get_username() if access is not None else "import"
-        self.events: list[AuditEvent] = []
         self.now = timezone.now()
+        self.events = _Rows(AuditEvent, self.now)
 
-    def audit(self, objs: Iterable[Model], reprs: Mapping[int, str] | None = None) -> None:
-        """One create event per row, with every audited field (as ``core.services``)."""
-        org_id = self.org.pk
-        cache: dict[type[Model], list[str]] = {}
+    def _event(self, label: str, pk: int, text: str, changes: dict[str, Any]) -> None:
+        self.events.add(
+            organisation_id=self.org.pk,
+            user_id=self.user_id,
+            username=self.username,
+            at=self.now,
+            action=AuditEvent.Action.CREATE,
+            object_type=label,
+            object_id=pk,
+            object_repr=text[:200],
+            changes=changes,
+        )
+
+    def audit(self, objs: Iterable[Model]) -> None:
+        """One create event per object, with every audited field (as ``core.services``)."""
         for obj in objs:
-            model = type(obj)
-            if model not in cache:
-                cache[model] = [
-                    f.attname
-                    for f in model._meta.concrete_fields
-                    if f.name not in _UNAUDITED and not f.primary_key
-                ]
-            changes = {}
-            for a in cache[model]:
-                value = getattr(obj, a)
-                if value.__class__ not in _PLAIN:
-                    value = jsonable(value)
-                changes[a] = [None, value]
-            self.events.append(
-                AuditEvent(
-                    organisation_id=org_id,
-                    user_id=self.user_id,
-                    username=self.username,
-                    at=self.now,
-                    action=AuditEvent.Action.CREATE,
-                    object_type=model._meta.label_lower,
-                    object_id=obj.pk,
-                    object_repr=(reprs or {}).get(obj.pk) or str(obj)[:200],
-                    changes=changes,
-                )
-            )
+            changes = {
+                f.attname: [None, jsonable(getattr(obj, f.attname))]
+                for f in obj._meta.concrete_fields
+                if f.name not in _UNAUDITED and not f.primary_key
+            }
+            self._event(obj._meta.label_lower, obj.pk, str(obj), changes)
+
+    def audit_rows(self, rows: _Rows, text: Callable[[dict[str, Any]], str]) -> None:
+        """One create event per inserted row, from its values (dates and decimals as text,
+        as ``core.services.snapshot`` writes them)."""
+        plain = [
+            f.attname
+            for f in rows.fields
+            if f.name not in _UNAUDITED and not isinstance(f, DateField | DecimalField)
+        ]
+        converted = [
+            f.attname
+            for f in rows.fields
+            if f.name not in _UNAUDITED and isinstance(f, DateField | DecimalField)
+        ]
+        label = rows.model._meta.label_lower
+        none = [None, None]  # shared by the empty fields: the pairs are only serialised
+        for row in rows.rows:
+            changes = {n: none if (v := row[n]) is None else [None, v] for n in plain}
+            for n in converted:
+                value = row[n]
+                changes[n] = [None, None if value is None else jsonable(value)]
+            self._event(label, row["id"], text(row), changes)
 
     def write(self) -> None:
         m, org = self.m, self.org
@@ -1262,29 +1353,26 @@ class _Writer:
         for cal_spec in m.calendars.values():
             if cal_spec.existing is not None:
                 cal_spec.obj = cal_spec.existing
-        exceptions = [
-            CalendarException(
-                organisation=org,
-                calendar=cal_spec.obj,
-                name=name,
-                start_date=start,
-                end_date=end,
-                working_intervals=times,
-            )
-            for cal_spec in new_cals
-            for start, end, times, name in cal_spec.exceptions
-        ]
-        _insert(exceptions)
-        _read_pks(
-            exceptions,
-            ("calendar", "start_date", "end_date", "name"),
-            calendar_id__in=[c.pk for c in cal_objs],
-        )
+        exceptions = _Rows(CalendarException, self.now)
+        for cal_spec in new_cals:
+            assert cal_spec.obj is not None
+            for start, end, times, name in cal_spec.exceptions:
+                exceptions.add(
+                    organisation_id=org.pk,
+                    calendar_id=cal_spec.obj.pk,
+                    name=name,
+                    start_date=start,
+                    end_date=end,
+                    working_intervals=times,
+                )
+        exceptions.number()
+        exceptions.insert()
         self.audit(cal_objs)
-        self.audit(exceptions)
+        self.audit_rows(exceptions, lambda r: f"{r['name']} ({r['start_date']})")
 
-        def cal(key: str | None) -> Calendar | None:
-            return m.calendars[key].obj if key else None
+        def cal(key: str | None) -> int | None:
+            obj = m.calendars[key].obj if key else None
+            return obj.pk if obj is not None else None
 
         # program and projects
         program = None
@@ -1306,7 +1394,7 @@ class _Writer:
                 organisation=org,
                 portfolio=m.portfolio,
                 program=program,
-                calendar=cal(spec.calendar),
+                calendar_id=cal(spec.calendar),
                 **spec.values,
             )
             _validate(project, ("projects", spec.code))
@@ -1315,49 +1403,41 @@ class _Writer:
             projects.append(project)
         self.audit(projects)
 
-        # tasks: inserted without parents, then the parents set
+        # tasks, numbered first so that each row carries its parent's id
         specs = [t for p in m.projects for t in p.tasks]
         by_key = {t.key: t for t in specs}
-        tasks = []
+        tasks = _Rows(Task, self.now)
         for t in specs:
-            task = Task(
-                organisation=org,
-                project=m.projects[t.project].obj,
-                calendar=cal(t.calendar),
+            owner = m.projects[t.project].obj
+            assert owner is not None
+            t.row = tasks.add(
+                organisation_id=org.pk,
+                project_id=owner.pk,
+                calendar_id=cal(t.calendar),
                 **t.values,
             )
-            t.obj = task
-            tasks.append(task)
-        _insert(tasks)
-        project_ids = [p.pk for p in projects]
-        _read_pks(tasks, ("project", "position"), project_id__in=project_ids)
-        parents = []
+        tasks.number()
         for t in specs:
             if t.parent is not None:
-                assert t.obj is not None
-                parent = by_key[t.parent].obj
-                assert parent is not None
-                t.obj.parent_id = parent.pk
-                parents.append((parent.pk, t.obj.pk))
-        table = connection.ops.quote_name(Task._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET parent_id = %s WHERE id = %s",  # noqa: S608 - model name
-                parents,
-            )
-        self.audit(tasks, {t.pk: t.name[:200] for t in tasks})
+                t.row["parent_id"] = by_key[t.parent].row["id"]
+        tasks.insert()
+        self.audit_rows(tasks, lambda r: str(r["name"]))
 
         # links
-        links = []
+        links = _Rows(Dependency, self.now)
         for p, s, values in m.links:
-            pred, succ = by_key[p].obj, by_key[s].obj
-            assert pred is not None and succ is not None
-            links.append(
-                Dependency(organisation=org, predecessor_id=pred.pk, successor_id=succ.pk, **values)
+            links.add(
+                organisation_id=org.pk,
+                predecessor_id=by_key[p].row["id"],
+                successor_id=by_key[s].row["id"],
+                **values,
             )
-        _insert(links)
-        _read_pks(links, ("predecessor", "successor"), successor__project_id__in=project_ids)
-        self.audit(links, {})
+        links.number()
+        links.insert()
+        self.audit_rows(
+            links,
+            lambda r: f"{r['predecessor_id']}{r['type']}{r['lag']:+d} → {r['successor_id']}",
+        )
 
         # resources and assignments
         new_resources = []
@@ -1365,22 +1445,24 @@ class _Writer:
             if r.existing is not None:
                 r.obj = r.existing
                 continue
-            r.obj = Resource(organisation=org, calendar=cal(r.calendar), **r.values)
+            r.obj = Resource(organisation=org, calendar_id=cal(r.calendar), **r.values)
             new_resources.append(r.obj)
         Resource.objects.bulk_create(new_resources, batch_size=500)
         self.audit(new_resources)
-        assignments = []
+        assignments = _Rows(Assignment, self.now)
         for task_key, resource, values in m.assignments:
-            t_obj, r_obj = by_key[task_key].obj, m.resources[resource].obj
-            assert t_obj is not None and r_obj is not None
-            assignments.append(
-                Assignment(organisation=org, task_id=t_obj.pk, resource_id=r_obj.pk, **values)
+            r_obj = m.resources[resource].obj
+            assert r_obj is not None
+            assignments.add(
+                organisation_id=org.pk,
+                task_id=by_key[task_key].row["id"],
+                resource_id=r_obj.pk,
+                **values,
             )
-        _insert(assignments)
-        _read_pks(assignments, ("task", "resource"), task__project_id__in=project_ids)
-        self.audit(
-            assignments,
-            {a.pk: f"resource {a.resource_id} on task {a.task_id}" for a in assignments},
+        assignments.number()
+        assignments.insert()
+        self.audit_rows(
+            assignments, lambda r: f"resource {r['resource_id']} on task {r['task_id']}"
         )
 
         # baselines
@@ -1395,17 +1477,15 @@ class _Writer:
             )
             baselines.append(baseline)
         Baseline.objects.bulk_create(baselines)
-        rows: list[BaselineTask] = []
+        rows = _Rows(BaselineTask, self.now)
         for baseline, (_, _, _, entries) in zip(baselines, m.baselines, strict=True):
             for key, v in entries:
-                task_obj = by_key[key].obj
-                assert task_obj is not None
-                rows.append(BaselineTask(baseline_id=baseline.pk, task_id=task_obj.pk, **v))
-        _insert(rows)
-        _read_pks(rows, ("baseline", "task"), baseline_id__in=[b.pk for b in baselines])
+                rows.add(baseline_id=baseline.pk, task_id=by_key[key].row["id"], **v)
+        rows.number()
+        rows.insert()
         self.audit(baselines)
-        self.audit(rows, {r.pk: f"task {r.task_id} in baseline {r.baseline_id}" for r in rows})
-        _insert(self.events)
+        self.audit_rows(rows, lambda r: f"task {r['task_id']} in baseline {r['baseline_id']}")
+        self.events.insert()
 
 
 def _validate(obj: Model, where: tuple[str | int, ...]) -> None:
@@ -1420,35 +1500,41 @@ def _validate(obj: Model, where: tuple[str | int, ...]) -> None:
         raise ValidationFailed(errors) from None
 
 
-def _schedule(m: _Mapper, access: Access | None) -> tuple[int, int]:
-    """Reschedule the new projects; (tasks compared, identical) of pmo's early dates against
-    the early dates the file stores, for leaf tasks that are not complete."""
-    from pmo.projects.scheduling import do_schedule_project
+def _schedule(m: _Mapper, access: Access | None) -> list[tuple[str, FidelityReport]]:
+    """Reschedule the new projects (one run per network of linked projects) and compare each
+    with its file: the plan the scheduling service built from the database rows, scheduled
+    by the project's stored options, against the dates the file stores, field by field as
+    the preview's fidelity check (``compare_schedule``). What the database does not hold of
+    the file shows as the difference between the two reports."""
+    from pmo.projects.scheduling import ScheduleRun, do_schedule_project_run
 
-    done: set[int] = set()
+    runs: dict[int, ScheduleRun] = {}
     for spec in m.projects:
         project = spec.obj
-        if project is None or project.pk in done or not spec.tasks:
+        if project is None or project.pk in runs or not spec.tasks:
             continue
-        summary = do_schedule_project(access, project)
-        done.update(summary.project_ids)
-    specs = {t.obj.pk: t for p in m.projects for t in p.tasks if t.obj is not None}
-    compared = identical = 0
-    rows = Task.objects.filter(pk__in=list(specs)).values_list("pk", "early_start", "early_finish")
-    for pk, es, ef in rows.iterator(chunk_size=2000):
-        t = specs[pk]
-        if t.summary or t.doc.wbs_node or t.doc.actual_finish is not None:
+        run = do_schedule_project_run(access, project)
+        for pk in run.summary.project_ids:
+            runs[pk] = run
+    reports: list[tuple[str, FidelityReport]] = []
+    rows: dict[int, dict[int, int]] = {}
+    for spec in m.projects:
+        if spec.obj is None or spec.obj.pk not in runs:
             continue
-        want_s = _floor(t.doc.early_start or t.doc.start)
-        want_f = _floor(t.doc.early_finish or t.doc.finish)
-        if want_s is None or want_f is None:
+        run = runs[spec.obj.pk]
+        key = id(run)
+        if key not in rows:
+            rows[key] = {pk: i for i, pk in enumerate(run.loaded.task_pks)}
+        row_of = rows[key]
+        doc_rows = {t.doc.id: row_of[t.row["id"]] for t in spec.tasks if t.row["id"] in row_of}
+        try:
+            report = compare_schedule(
+                spec.doc, run.loaded.plan, run.result, doc_rows, schedule_used=run.options
+            )
+        except PmoError:  # a file whose stored dates cannot be compared: no report
             continue
-        compared += 1
-        got_s = es.astimezone(UTC).replace(tzinfo=None) if es else None
-        got_f = ef.astimezone(UTC).replace(tzinfo=None) if ef else None
-        if got_s == want_s and got_f == want_f:
-            identical += 1
-    return compared, identical
+        reports.append((spec.code, report))
+    return reports
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1511,7 +1597,7 @@ def preview_dict(preview: ImportPreview, limit: int = 200) -> dict[str, Any]:
     }
 
 
-def result_dict(result: ImportResult) -> dict[str, Any]:
+def result_dict(result: ImportResult, limit: int = 200) -> dict[str, Any]:
     return {
         "project_ids": list(result.project_ids),
         "program_id": result.program_id,
@@ -1521,6 +1607,11 @@ def result_dict(result: ImportResult) -> dict[str, Any]:
         "schedule": {
             "compared": result.schedule_compared,
             "identical": result.schedule_identical,
+            "equivalent": result.schedule_equivalent,
             "percent_identical": result.percent_schedule_identical,
+            "projects": [
+                {"code": code, "fidelity": fidelity_dict(report, limit)}
+                for code, report in result.schedule
+            ],
         },
     }

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import Exact
 
 from pmo.core.models import OrgScopedModel
 from pmo.orgs.models import currency_code
@@ -32,6 +34,30 @@ class Status(models.TextChoices):
     ON_HOLD = "on_hold", "On hold"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class SchedulingConvention(models.TextChoices):
+    """Whose rules settle what the critical path method leaves open (``pmo.engine.plan``)."""
+
+    MSPROJECT = "msproject", "Microsoft Project"
+    P6 = "p6", "Primavera P6"
+
+
+class LagCalendar(models.TextChoices):
+    """The calendar working-time lags count on (P6 *Calendar for scheduling relationship
+    lag*; MS Project counts them on the successor's)."""
+
+    SUCCESSOR = "successor", "Successor's calendar"
+    PREDECESSOR = "predecessor", "Predecessor's calendar"
+    PROJECT = "project", "Project calendar"
+    CONTINUOUS = "continuous", "24 hours a day"
+
+
+class ProgressMode(models.TextChoices):
+    """How the remaining work of a started task is scheduled (P6 scheduling options)."""
+
+    RETAINED_LOGIC = "retained_logic", "Retained logic"
+    PROGRESS_OVERRIDE = "progress_override", "Progress override"
 
 
 class Project(OrgScopedModel):
@@ -75,6 +101,38 @@ class Project(OrgScopedModel):
     objectives = models.ManyToManyField(
         "portfolio.StrategicObjective", blank=True, related_name="projects"
     )
+    # Scheduling options (``pmo.engine.plan.ScheduleOptions``); an import sets them from the
+    # file so pmo reschedules it by the rules of the tool that wrote it.
+    scheduling_convention = models.CharField(
+        max_length=10, choices=SchedulingConvention.choices, default=SchedulingConvention.MSPROJECT
+    )
+    lag_calendar = models.CharField(
+        max_length=12, choices=LagCalendar.choices, default=LagCalendar.SUCCESSOR
+    )
+    progress_mode = models.CharField(
+        max_length=20, choices=ProgressMode.choices, default=ProgressMode.RETAINED_LOGIC
+    )
+    critical_float_minutes = models.IntegerField(
+        default=0, help_text="a task is critical when its total float is at most this"
+    )
+    honor_constraint_dates = models.BooleanField(
+        default=True,
+        help_text="MS Project: late constraints beat the links (P6: they only bound late dates)",
+    )
+    schedule_from_status_date = models.BooleanField(
+        default=True, help_text="remaining work is not scheduled before the status date"
+    )
+    start_lag_from_early_start = models.BooleanField(
+        default=False, help_text="P6: start-to-start lags of a started task count from its resume"
+    )
+    use_expected_finish = models.BooleanField(
+        default=False, help_text="P6: remaining work ends on the task's expected finish"
+    )
+    must_finish_by = models.DateTimeField(null=True, blank=True)
+    # What the task tags of the project are (an imported file's custom fields, P6 activity
+    # codes and user-defined fields): [{"name", "kind", "data_type", "source_id",
+    # "values"}], so an export writes each back as what it was.
+    tag_definitions = models.JSONField(default=list, blank=True)
     # Set by the scheduling service after each reschedule.
     scheduled_start = models.DateTimeField(null=True, blank=True, editable=False)
     scheduled_finish = models.DateTimeField(null=True, blank=True, editable=False)
@@ -108,6 +166,23 @@ class ConstraintType(models.TextChoices):
     FNLT = "FNLT", "Finish no later than"
     MSO = "MSO", "Must start on"
     MFO = "MFO", "Must finish on"
+    # Primavera P6's soft "Start On" / "Finish On": links may still push the early date
+    # past the date, which bounds the late date
+    START_ON = "START_ON", "Start on"
+    FINISH_ON = "FINISH_ON", "Finish on"
+
+
+class ActivityType(models.TextChoices):
+    """How a task is scheduled, in Primavera P6's terms (MS Project's tasks are ``task``, or
+    ``resource_dependent`` when scheduled on their resources' calendars)."""
+
+    TASK = "task", "Task"
+    RESOURCE_DEPENDENT = "resource_dependent", "Resource dependent"
+    LEVEL_OF_EFFORT = "level_of_effort", "Level of effort"
+    START_MILESTONE = "start_milestone", "Start milestone"
+    FINISH_MILESTONE = "finish_milestone", "Finish milestone"
+    # a P6 WBS element: a summary that only rolls up (it bounds none of its tasks)
+    WBS_ELEMENT = "wbs_element", "WBS element"
 
 
 class Task(OrgScopedModel):
@@ -126,12 +201,25 @@ class Task(OrgScopedModel):
     name = models.CharField(max_length=250)
     is_milestone = models.BooleanField(default=False)
     is_summary = models.BooleanField(default=False, editable=False)
+    activity_type = models.CharField(
+        max_length=20, choices=ActivityType.choices, default=ActivityType.TASK
+    )
     duration_minutes = models.PositiveIntegerField(default=480)
+    # the duration (and remaining duration) counts elapsed minutes, 24 h x 7 d (MS Project's
+    # "3ed"), not working minutes
+    elapsed_duration = models.BooleanField(default=False)
     constraint_type = models.CharField(
-        max_length=4, choices=ConstraintType.choices, default=ConstraintType.ASAP
+        max_length=9, choices=ConstraintType.choices, default=ConstraintType.ASAP
     )
     constraint_date = models.DateTimeField(null=True, blank=True)
+    # Primavera P6's secondary constraint (blank: none)
+    secondary_constraint_type = models.CharField(
+        max_length=9, choices=ConstraintType.choices, blank=True, default=""
+    )
+    secondary_constraint_date = models.DateTimeField(null=True, blank=True)
     deadline = models.DateTimeField(null=True, blank=True)
+    # P6 "expected finish": with the project's use_expected_finish the remaining work ends there
+    expected_finish = models.DateTimeField(null=True, blank=True)
     percent_complete = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(100)]
     )
@@ -142,6 +230,9 @@ class Task(OrgScopedModel):
         "orgs.Calendar", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     notes = models.TextField(blank=True)
+    # name -> value: an imported file's custom fields (MS Project extended attributes, P6
+    # activity codes and user-defined fields) or the user's own labels (value "")
+    tags = models.JSONField(default=dict, blank=True)
     # Earned value method (PMI Practice Standard for EVM): how much of the budget is earned.
     ev_method = models.CharField(
         max_length=20,
@@ -173,6 +264,20 @@ class Task(OrgScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+def tag_condition(text: str) -> models.Q:
+    """Tasks carrying the tag ``name`` (whatever its value), or ``name=value`` exactly (the
+    first ``=`` separates them). On PostgreSQL a containment test the GIN index on ``tags``
+    serves; elsewhere the JSON path of the name."""
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep:
+        return models.Q(tags__has_key=name)
+    value = value.strip()
+    if connection.vendor == "postgresql":
+        return models.Q(tags__contains={name: value})
+    return models.Q(tags__has_key=name) & models.Q(Exact(KeyTextTransform(name, "tags"), value))
 
 
 class LinkType(models.TextChoices):

@@ -16,11 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Field, Q
 
 from pmo.core.access import Access
@@ -28,8 +28,10 @@ from pmo.core.services import after_write, jsonable, record
 from pmo.engine import cpm
 from pmo.engine.calendar import Calendar as EngineCalendar
 from pmo.engine.calendar import CalendarException as EngineException
+from pmo.engine.level_plan import levelled_constraint
 from pmo.engine.plan import (
     ConstraintType,
+    Convention,
     LagUnit,
     Link,
     LinkType,
@@ -37,10 +39,16 @@ from pmo.engine.plan import (
     ProgressMode,
     ScheduleOptions,
 )
+from pmo.engine.plan import LagCalendar as EngineLagCalendar
 from pmo.engine.plan import Task as EngineTask
 from pmo.errors import NotFound, PermissionDenied, ValidationFailed
+from pmo.interop.document import Constraint as DocConstraint
+from pmo.interop.document import DocTask, engine_constraint, resource_calendar
 from pmo.orgs.models import Calendar, CalendarException
-from pmo.projects.models import Baseline, BaselineTask, Dependency, Project, Task
+from pmo.projects.bulk import adapters, update_rows
+from pmo.projects.models import ActivityType, Baseline, BaselineTask, Dependency, Project, Task
+from pmo.projects.models import ConstraintType as ModelConstraint
+from pmo.resources.models import Assignment, Resource
 
 UTC = dt.UTC
 RESULT_FIELDS = (
@@ -134,19 +142,68 @@ def _project_calendar(project: Project) -> Calendar | None:
 @dataclass(frozen=True)
 class LoadedPlan:
     plan: Plan
-    task_pks: list[int]
+    task_pks: list[int]  # the task of each row of the plan
     task_projects: list[int]  # the project of each task, aligned with task_pks
     projects: list[Project]
     minutes_per_day: int
+    # WBS elements left out of the plan (see ``load_plan``): task pk -> (its project, the
+    # rows of the plan under it, whose dates it rolls up)
+    rollups: Mapping[int, tuple[int, list[int]]] = field(default_factory=dict)
+    # the schedule results stored now, per task pk (values of RESULT_FIELDS), so that storing
+    # the new ones needs no second read
+    stored: Mapping[int, tuple[Any, ...]] = field(default_factory=dict)
+
+
+# what load_plan reads of each task
+_PLAN_FIELDS = (
+    "pk",
+    "project_id",
+    "parent_id",
+    "name",
+    "is_milestone",
+    "activity_type",
+    "duration_minutes",
+    "elapsed_duration",
+    "constraint_type",
+    "constraint_date",
+    "secondary_constraint_type",
+    "secondary_constraint_date",
+    "deadline",
+    "expected_finish",
+    "percent_complete",
+    "actual_start",
+    "actual_finish",
+    "remaining_minutes",
+    "calendar_id",
+    "levelled_start",
+)
+# P6's soft constraints, secondary constraints: mapped as the file-level check maps them
+_P6_CONSTRAINTS = {ModelConstraint.START_ON, ModelConstraint.FINISH_ON}
 
 
 def load_plan(projects: Sequence[Project]) -> LoadedPlan:
-    """Build the engine's plan from the stored tasks, links and calendars of ``projects``."""
+    """Build the engine's plan from the stored tasks, links and calendars of ``projects``.
+
+    Mapped as ``pmo.interop.document.to_plan`` maps a file, so that a stored import is
+    rescheduled as the file itself would be: P6's *Start On*/*Finish On* and secondary
+    constraints (``engine_constraint``), start milestones (a zero-duration task without the
+    milestone flag), elapsed durations, expected finishes, the project's options
+    (``options_for``), its must-finish-by date and whether the status date holds remaining
+    work. A P6 WBS element (``ActivityType.WBS_ELEMENT``) with no link, constraint or
+    deadline of its own is left out of the plan (P6 schedules activities only; an engine
+    summary would bound its tasks' late dates and free float) and rolled up from the tasks
+    under it when the results are stored.
+    """
     main = projects[0]
     project_ids = [p.pk for p in projects]
-    tasks = list(
-        Task.objects.filter(project_id__in=project_ids).order_by("project_id", "position", "pk")
+    rows = list(
+        Task.objects.filter(project_id__in=project_ids)
+        .order_by("project_id", "position", "pk")
+        .values_list(*_PLAN_FIELDS, *RESULT_FIELDS)
     )
+    names = (*_PLAN_FIELDS, *RESULT_FIELDS)
+    tasks = [dict(zip(names, r, strict=True)) for r in rows]
+    stored_results = {r[0]: r[len(_PLAN_FIELDS) :] for r in rows}
     # Semi-joins on the task ids rather than joins through both ends: the planner keeps a
     # hash semi-join even on tables whose statistics are not yet gathered (a fresh import).
     in_plan = Task.objects.filter(project_id__in=project_ids).values("pk")
@@ -155,11 +212,24 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
             organisation_id=main.organisation_id,
             successor_id__in=in_plan,
             predecessor_id__in=in_plan,
-        ).order_by("pk")
+        )
+        .order_by("pk")
+        .values_list("predecessor_id", "successor_id", "type", "lag", "lag_unit")
     )
-    calendar_ids = {t.calendar_id for t in tasks if t.calendar_id}
+    calendar_ids = {t["calendar_id"] for t in tasks if t["calendar_id"]}
     project_calendar = {p.pk: _project_calendar(p) for p in projects}
     calendar_ids |= {c.pk for c in project_calendar.values() if c is not None}
+    # the calendars of the resources of tasks scheduled on them (P6 resource-dependent
+    # activities; MS Project tasks that do not ignore resource calendars)
+    resource_cals: dict[int, set[int | None]] = defaultdict(set)
+    for task_id, cal_id in Assignment.objects.filter(
+        task__project_id__in=project_ids,
+        task__activity_type=ActivityType.RESOURCE_DEPENDENT,
+        units__gt=0,
+    ).values_list("task_id", "resource__calendar_id"):
+        resource_cals[task_id].add(cal_id)
+        if cal_id is not None:
+            calendar_ids.add(cal_id)
     stored = {
         c.pk: c for c in Calendar.objects.filter(pk__in=calendar_ids).prefetch_related("exceptions")
     }
@@ -176,6 +246,28 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
         c for k, c in calendars.items() if k != main_calendar_id
     ]
 
+    # WBS elements that only roll up: left out, their tasks hang from the next summary up
+    linked = {pk for a, b, *_ in links for pk in (a, b)}
+    parent_of = {t["pk"]: t["parent_id"] for t in tasks}
+    has_children = {t["parent_id"] for t in tasks if t["parent_id"] is not None}
+    left_out = {
+        t["pk"]
+        for t in tasks
+        if t["activity_type"] == ActivityType.WBS_ELEMENT
+        and t["pk"] not in linked
+        and t["constraint_type"] == ModelConstraint.ASAP
+        and not t["secondary_constraint_type"]
+        and t["deadline"] is None
+    }
+
+    def plan_parent(pk: int) -> int | None:
+        parent = parent_of.get(pk)
+        seen: set[int] = set()
+        while parent is not None and parent in left_out and parent not in seen:
+            seen.add(parent)
+            parent = parent_of.get(parent)
+        return parent if parent not in left_out else None
+
     starts = {
         p.pk: dt.datetime.combine(p.planned_start or dt.date.today(), dt.time()) for p in projects
     }
@@ -183,62 +275,73 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
     # the first working moment of the project: where unscheduled progress is placed
     first_work = ordered[0].add_working_minutes(project_start, 0, finish=False)
     engine_tasks: list[EngineTask] = []
-    for t in tasks:
-        calendar_id: str | None = str(t.calendar_id) if t.calendar_id else None
+    plan_tasks = [t for t in tasks if t["pk"] not in left_out]
+    for t in plan_tasks:
+        calendar_id: str | None = str(t["calendar_id"]) if t["calendar_id"] else None
         if calendar_id is None:
-            own = project_calendar[t.project_id]
+            own = project_calendar[t["project_id"]]
             if own is not None and str(own.pk) != main_calendar_id:
                 calendar_id = str(own.pk)
-        constraint = ConstraintType[t.constraint_type]
-        constraint_date = _naive(t.constraint_date)
+        if t["pk"] in resource_cals and t["pk"] not in has_children:
+            calendar_id = _on_resources(
+                t, resource_cals[t["pk"]], calendar_id, project_calendar, calendars, ordered
+            )
+        parent = plan_parent(t["pk"])
+        duration = 0 if t["is_milestone"] else int(t["duration_minutes"])
+        constraint, constraint_date, deadline = _constraint(
+            t, duration, calendars[calendar_id or main_calendar_id]
+        )
         # A project that starts later than the others in its network: its tasks start no
         # earlier than its own planned start (unless they carry a constraint of their own).
         if (
             constraint == ConstraintType.ASAP
-            and starts[t.project_id] > project_start
-            and t.parent_id is None
+            and starts[t["project_id"]] > project_start
+            and parent is None
         ):
-            constraint, constraint_date = ConstraintType.SNET, starts[t.project_id]
+            constraint, constraint_date = ConstraintType.SNET, starts[t["project_id"]]
         # An accepted levelling holds the task back: start no earlier than its levelled start.
-        levelled = _naive(t.levelled_start)
-        if levelled is not None and (
-            constraint == ConstraintType.ASAP
-            or (
-                constraint == ConstraintType.SNET
-                and constraint_date is not None
-                and constraint_date < levelled
-            )
-        ):
-            constraint, constraint_date = ConstraintType.SNET, levelled
+        constraint, constraint_date = levelled_constraint(
+            constraint, constraint_date, _naive(t["levelled_start"])
+        )
         engine_tasks.append(
             EngineTask(
-                id=str(t.pk),
-                name=t.name,
-                duration=0 if t.is_milestone else int(t.duration_minutes),
+                id=str(t["pk"]),
+                name=t["name"],
+                duration=duration,
                 calendar=calendar_id,
-                is_milestone=t.is_milestone,
-                parent=str(t.parent_id) if t.parent_id else None,
+                elapsed=t["elapsed_duration"],
+                # P6 start milestones sit at the start of the next working period, finish
+                # milestones (the engine's flag) at the end of the previous one
+                is_milestone=t["is_milestone"]
+                and t["activity_type"] != ActivityType.START_MILESTONE,
+                parent=str(parent) if parent is not None else None,
                 constraint_type=constraint,
                 constraint_date=constraint_date,
-                deadline=_naive(t.deadline),
-                actual_start=_naive(t.actual_start) or _implied_actual_start(t, first_work),
-                actual_finish=_naive(t.actual_finish),
-                percent_complete=float(t.percent_complete),
-                remaining=t.remaining_minutes,
+                deadline=deadline,
+                actual_start=_naive(t["actual_start"]) or _implied_actual_start(t, first_work),
+                actual_finish=_naive(t["actual_finish"]),
+                percent_complete=float(t["percent_complete"]),
+                remaining=t["remaining_minutes"],
+                expected_finish=_naive(t["expected_finish"]),
+                # P6 level of effort: dates from its neighbours (a summary rolls up instead)
+                level_of_effort=t["activity_type"] == ActivityType.LEVEL_OF_EFFORT
+                and t["pk"] not in has_children,
             )
         )
     engine_links = [
         Link(
-            predecessor=str(d.predecessor_id),
-            successor=str(d.successor_id),
-            type=LinkType[d.type],
-            lag=float(d.lag),
-            lag_unit=LagUnit[d.lag_unit.upper()],
+            predecessor=str(pred),
+            successor=str(succ),
+            type=LinkType[kind],
+            lag=float(lag),
+            lag_unit=LagUnit[unit.upper()],
         )
-        for d in links
+        for pred, succ, kind, lag, unit in links
     ]
     status_date = (
-        dt.datetime.combine(main.status_date, dt.time()) if main.status_date is not None else None
+        dt.datetime.combine(main.status_date, dt.time())
+        if main.status_date is not None and main.schedule_from_status_date
+        else None
     )
     plan = Plan.from_records(
         engine_tasks,
@@ -247,22 +350,84 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
         project_start,
         calendar=main_calendar_id,
         status_date=status_date,
+        must_finish_by=_naive(main.must_finish_by),
     )
+    row_of = {t["pk"]: i for i, t in enumerate(plan_tasks)}
+    rollups: dict[int, tuple[int, list[int]]] = {
+        t["pk"]: (t["project_id"], []) for t in tasks if t["pk"] in left_out
+    }
+    for t in plan_tasks:
+        up, seen = parent_of.get(t["pk"]), set()
+        while up is not None and up not in seen:
+            seen.add(up)
+            if up in rollups:
+                rollups[up][1].append(row_of[t["pk"]])
+            up = parent_of.get(up)
     return LoadedPlan(
         plan=plan,
-        task_pks=[t.pk for t in tasks],
-        task_projects=[t.project_id for t in tasks],
+        task_pks=[t["pk"] for t in plan_tasks],
+        task_projects=[t["project_id"] for t in plan_tasks],
         projects=list(projects),
         minutes_per_day=ordered[0].minutes_per_day,
+        rollups=rollups,
+        stored=stored_results,
     )
 
 
-def _implied_actual_start(task: Task, project_start: dt.datetime) -> dt.datetime | None:
+def _on_resources(
+    t: Mapping[str, Any],
+    resource_calendars: set[int | None],
+    calendar_id: str | None,
+    project_calendar: Mapping[int, Calendar | None],
+    calendars: dict[str, EngineCalendar],
+    ordered: list[EngineCalendar],
+) -> str | None:
+    """The calendar id of a task scheduled on its resources' calendars (as
+    ``pmo.interop.document.to_plan``: their union, within the task's own calendar if it has
+    one), adding the combined calendar to ``calendars`` and ``ordered`` on first use. A
+    resource without a calendar works on the project's."""
+    own_project = project_calendar[t["project_id"]]
+    default = str(own_project.pk) if own_project is not None else ordered[0].id
+    ids = tuple(sorted({str(c) if c is not None else default for c in resource_calendars}))
+    own = str(t["calendar_id"]) if t["calendar_id"] else None
+    if ids == ((own or default),):
+        return calendar_id
+    combined = resource_calendar(calendars[own] if own else None, [calendars[i] for i in ids])
+    if combined is None:
+        return calendar_id
+    if combined.id not in calendars:
+        calendars[combined.id] = combined
+        ordered.append(combined)
+    return combined.id
+
+
+def _constraint(
+    t: Mapping[str, Any], duration: int, calendar: EngineCalendar
+) -> tuple[ConstraintType, dt.datetime | None, dt.datetime | None]:
+    """(engine constraint, its date, deadline) of a stored task."""
+    kind, second = t["constraint_type"], t["secondary_constraint_type"]
+    if kind not in _P6_CONSTRAINTS and not second:
+        return ConstraintType[kind], _naive(t["constraint_date"]), _naive(t["deadline"])
+    doc_task = DocTask(
+        id=str(t["pk"]),
+        duration=duration,
+        constraint_type=DocConstraint(kind),
+        constraint_date=_naive(t["constraint_date"]),
+        secondary_constraint_type=DocConstraint(second) if second else None,
+        secondary_constraint_date=_naive(t["secondary_constraint_date"]),
+        deadline=_naive(t["deadline"]),
+    )
+    return engine_constraint(doc_task, calendar)
+
+
+def _implied_actual_start(
+    task: Mapping[str, Any], project_start: dt.datetime
+) -> dt.datetime | None:
     """MS Project sets the actual start to the scheduled start when progress is entered
     without one; the engine needs it to place the work done."""
-    if task.percent_complete <= 0 and not task.actual_finish:
+    if task["percent_complete"] <= 0 and not task["actual_finish"]:
         return None
-    return _naive(task.early_start) or project_start
+    return _naive(task["early_start"]) or project_start
 
 
 def _check_may_schedule(access: Access, project: Project) -> None:
@@ -273,22 +438,48 @@ def _check_may_schedule(access: Access, project: Project) -> None:
 
 
 def options_for(project: Project) -> ScheduleOptions:
-    return ScheduleOptions(progress_mode=ProgressMode.RETAINED_LOGIC)
+    """The engine options of a stored project (an import sets them from the file)."""
+    return ScheduleOptions(
+        critical_threshold=project.critical_float_minutes,
+        progress_mode=ProgressMode(project.progress_mode),
+        lag_calendar=EngineLagCalendar(project.lag_calendar),
+        honor_constraint_dates=project.honor_constraint_dates,
+        convention=Convention(project.scheduling_convention),
+        start_lag_from_early_start=project.start_lag_from_early_start,
+        use_expected_finish=project.use_expected_finish,
+    )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class ScheduleRun:
+    """A reschedule with what it computed on: the plan built from the database, the engine's
+    result and the options (e.g. for comparing with the file a project was imported from)."""
+
+    summary: ScheduleSummary
+    loaded: LoadedPlan
+    result: cpm.ScheduleResult
+    options: ScheduleOptions
+
+
 def do_schedule_project(access: Access | None, project: Project) -> ScheduleSummary:
     """Reschedule ``project`` (and projects linked to it) and store the results.
 
     ``access`` None is the system itself rescheduling after a change it already authorised.
     Raises ``CircularDependency`` (naming the tasks) when the links form a cycle.
     """
+    return do_schedule_project_run(access, project).summary
+
+
+@transaction.atomic
+def do_schedule_project_run(access: Access | None, project: Project) -> ScheduleRun:
+    """``do_schedule_project``, returning the plan and the engine's result too."""
     if access is not None:
         _check_may_schedule(access, project)
     projects = connected_projects(project)
     loaded = load_plan(projects)
-    result = cpm.schedule(loaded.plan, options_for(project))
-    return _store(access, loaded, result)
+    options = options_for(project)
+    result = cpm.schedule(loaded.plan, options)
+    return ScheduleRun(_store(access, loaded, result), loaded, result, options)
 
 
 def _store(
@@ -296,23 +487,27 @@ def _store(
 ) -> ScheduleSummary:
     pks = loaded.task_pks
     columns: dict[str, list[Any]] = {
-        "early_start": [_aware(v) for v in result.start],
-        "early_finish": [_aware(v) for v in result.finish],
-        "late_start": [_aware(v) for v in result.late_start],
-        "late_finish": [_aware(v) for v in result.late_finish],
-        "total_float_minutes": [int(v) for v in result.total_float],
-        "free_float_minutes": [int(v) for v in result.free_float],
-        "is_critical": [bool(v) for v in result.critical],
+        "early_start": _aware_list(result.start),
+        "early_finish": _aware_list(result.finish),
+        "late_start": _aware_list(result.late_start),
+        "late_finish": _aware_list(result.late_finish),
+        "total_float_minutes": result.total_float.astype(np.int64).tolist(),
+        "free_float_minutes": result.free_float.astype(np.int64).tolist(),
+        "is_critical": result.critical.astype(bool).tolist(),
     }
-    current = {
-        row["pk"]: row for row in Task.objects.filter(pk__in=pks).values("pk", *RESULT_FIELDS)
-    }
-    changed: list[Task] = []
-    for i, pk in enumerate(pks):
-        new = {f: columns[f][i] for f in RESULT_FIELDS}
-        old = current.get(pk)
-        if old is None or any(old[f] != new[f] for f in RESULT_FIELDS):
-            changed.append(Task(pk=pk, **new))
+    new_rows: list[tuple[Any, ...]] = [
+        (*values, pk) for pk, values in zip(pks, zip(*columns.values(), strict=True), strict=True)
+    ]
+    new_rows += [(*_rolled_up(columns, rows), pk) for pk, (_, rows) in loaded.rollups.items()]
+    current = loaded.stored
+    if not current:
+        current = {
+            row[0]: row[1:]
+            for row in Task.objects.filter(pk__in=[r[-1] for r in new_rows]).values_list(
+                "pk", *RESULT_FIELDS
+            )
+        }
+    changed = [row for row in new_rows if current.get(row[-1]) != row[:-1]]
     if changed:
         _write_results(changed)
     by_project: dict[int, list[int]] = defaultdict(list)
@@ -341,7 +536,7 @@ def _store(
     minutes_per_day = loaded.minutes_per_day
     return ScheduleSummary(
         project_ids=tuple(p.pk for p in loaded.projects),
-        tasks=len(pks),
+        tasks=len(pks) + len(loaded.rollups),
         links=len(loaded.plan.links),
         project_start=result.project_start.replace(tzinfo=UTC),
         project_finish=result.project_finish.replace(tzinfo=UTC),
@@ -352,26 +547,49 @@ def _store(
     )
 
 
-def _write_results(rows: list[Task]) -> None:
-    """Store the derived schedule fields of ``rows`` with one prepared UPDATE run for every
-    row (``executemany``): Django's ``bulk_update`` builds CASE expressions that grow with
-    the batch and take seconds for a few thousand tasks.
+def _aware_list(values: np.ndarray) -> list[dt.datetime | None]:
+    """datetime64 values as aware datetimes (the same wall-clock reading in UTC), NaT None."""
+    return [None if v is None else v.replace(tzinfo=UTC) for v in values.astype("M8[m]").tolist()]
+
+
+def _rolled_up(columns: Mapping[str, list[Any]], rows: Sequence[int]) -> tuple[Any, ...]:
+    """The results of a WBS element left out of the plan, from the tasks under it: the first
+    start and last finish (early and late), the least total and free float, critical when one
+    of them is (P6 rolls a WBS element up the same way)."""
+
+    def pick(name: str, least: bool) -> Any:
+        values = [v for i in rows if (v := columns[name][i]) is not None]
+        if not values:
+            return None
+        return min(values) if least else max(values)
+
+    return (
+        pick("early_start", True),
+        pick("early_finish", False),
+        pick("late_start", True),
+        pick("late_finish", False),
+        pick("total_float_minutes", True),
+        pick("free_float_minutes", True),
+        any(columns["is_critical"][i] for i in rows),
+    )
+
+
+def _write_results(rows: Sequence[Sequence[Any]]) -> None:
+    """Store the derived schedule fields: ``rows`` are the values of RESULT_FIELDS and the
+    task's pk, written at once (``pmo.projects.bulk``): Django's ``bulk_update`` builds CASE
+    expressions that grow with the batch and take seconds for a few thousand tasks.
 
     No version bump: these are derived values, so a user's open edit form does not go stale
     because the schedule moved.
     """
     fields = [Task._meta.get_field(name) for name in RESULT_FIELDS]
     assert all(isinstance(f, Field) for f in fields)
-    table = connection.ops.quote_name(Task._meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)  # type: ignore[union-attr, arg-type]
-    sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608 - names from the model
-    params = [
-        [f.get_db_prep_value(getattr(row, f.attname), connection) for f in fields]  # type: ignore[union-attr]
-        + [row.pk]
+    adapt = adapters(fields)  # type: ignore[arg-type]
+    values = [
+        [v if a is None else a(v) for v, a in zip(row[:-1], adapt, strict=True)] + [row[-1]]
         for row in rows
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    update_rows(Task, fields, values)  # type: ignore[arg-type]
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -642,8 +860,26 @@ SCHEDULE_INPUTS = {
     "actual_finish",
     "remaining_minutes",
     "calendar_id",
+    "activity_type",
+    "elapsed_duration",
+    "secondary_constraint_type",
+    "secondary_constraint_date",
+    "expected_finish",
 }
-PROJECT_INPUTS = {"planned_start", "status_date", "calendar_id"}
+PROJECT_INPUTS = {
+    "planned_start",
+    "status_date",
+    "calendar_id",
+    "scheduling_convention",
+    "lag_calendar",
+    "progress_mode",
+    "critical_float_minutes",
+    "honor_constraint_dates",
+    "schedule_from_status_date",
+    "start_lag_from_early_start",
+    "use_expected_finish",
+    "must_finish_by",
+}
 
 
 def _changed(obj: Any, before: Mapping[str, Any], fields: set[str]) -> bool:
@@ -659,6 +895,34 @@ def reschedule_after_task(
     if action != "update" or _changed(obj, before, SCHEDULE_INPUTS):
         ids = {obj.project_id, before.get("project_id")} - {None}
         reschedule_after(int(i) for i in ids if i is not None)
+
+
+@after_write(Assignment)
+def reschedule_after_assignment(
+    access: Access | None, obj: Assignment, action: str, before: Mapping[str, Any]
+) -> None:
+    """A task scheduled on its resources' calendars moves when its resources change."""
+    ids = [int(i) for i in {obj.task_id, before.get("task_id")} if i is not None]
+    reschedule_after(
+        Task.objects.filter(pk__in=ids, activity_type=ActivityType.RESOURCE_DEPENDENT)
+        .values_list("project_id", flat=True)
+        .distinct()
+    )
+
+
+@after_write(Resource)
+def reschedule_after_resource(
+    access: Access | None, obj: Resource, action: str, before: Mapping[str, Any]
+) -> None:
+    """So do its dates when a resource's calendar changes."""
+    if action == "update" and _changed(obj, before, {"calendar_id"}):
+        reschedule_after(
+            Task.objects.filter(
+                activity_type=ActivityType.RESOURCE_DEPENDENT, assignments__resource_id=obj.pk
+            )
+            .values_list("project_id", flat=True)
+            .distinct()
+        )
 
 
 @after_write(Dependency)
@@ -686,9 +950,13 @@ def _projects_on_calendar(calendar_id: int) -> list[int]:
     uses_default = Q(calendar__isnull=True, organisation__default_calendar_id=calendar_id)
     direct = Q(calendar_id=calendar_id) | uses_default
     via_tasks = Task.objects.filter(calendar_id=calendar_id).values("project_id")
+    via_resources = Task.objects.filter(
+        activity_type=ActivityType.RESOURCE_DEPENDENT,
+        assignments__resource__calendar_id=calendar_id,
+    ).values("project_id")
     return list(
         Project.objects.filter(organisation_id=calendar.organisation_id)
-        .filter(direct | Q(pk__in=via_tasks))
+        .filter(direct | Q(pk__in=via_tasks) | Q(pk__in=via_resources))
         .values_list("pk", flat=True)
     )
 

@@ -23,6 +23,8 @@ from pmo.errors import CircularDependency, FieldError, ValidationFailed
 from pmo.orgs.models import Organisation
 from pmo.projects.models import ConstraintType, Dependency, Project, Task
 
+TAG_NAME_SIZE = 100
+TAG_VALUE_SIZE = 250
 DATED_CONSTRAINTS = {
     ConstraintType.SNET,
     ConstraintType.SNLT,
@@ -30,6 +32,8 @@ DATED_CONSTRAINTS = {
     ConstraintType.FNLT,
     ConstraintType.MSO,
     ConstraintType.MFO,
+    ConstraintType.START_ON,
+    ConstraintType.FINISH_ON,
 }
 
 
@@ -125,10 +129,37 @@ def check_task(access: Access, obj: Task, data: Mapping[str, Any]) -> None:
         errors.append(
             FieldError(("constraint_date",), f"must be empty for constraint {obj.constraint_type}")
         )
+    second = obj.secondary_constraint_type
+    if second and second not in DATED_CONSTRAINTS:
+        errors.append(
+            FieldError(("secondary_constraint_type",), "a secondary constraint has a date")
+        )
+    elif second and obj.secondary_constraint_date is None:
+        errors.append(FieldError(("secondary_constraint_date",), f"required for {second}"))
+    elif not second and obj.secondary_constraint_date is not None:
+        errors.append(
+            FieldError(("secondary_constraint_date",), "must be empty without a constraint")
+        )
     if obj.actual_start and obj.actual_finish and obj.actual_finish < obj.actual_start:
         errors.append(FieldError(("actual_finish",), "must not be before actual_start"))
+    errors.extend(_check_tags(obj.tags))
     if errors:
         raise ValidationFailed(errors)
+
+
+def _check_tags(tags: Any) -> list[FieldError]:
+    """Tags are a mapping of names to text values (a label alone has the value "")."""
+    if not isinstance(tags, dict):
+        return [FieldError(("tags",), "a mapping of tag names to values")]
+    errors = []
+    for name, value in tags.items():
+        if not name.strip() or len(name) > TAG_NAME_SIZE:
+            errors.append(FieldError(("tags", name), f"a name of 1 to {TAG_NAME_SIZE} characters"))
+        elif not isinstance(value, str) or len(value) > TAG_VALUE_SIZE:
+            errors.append(
+                FieldError(("tags", name), f"text of at most {TAG_VALUE_SIZE} characters")
+            )
+    return errors
 
 
 def refresh_summary_flags(access: Access | None, task_ids: Iterable[int | None]) -> None:

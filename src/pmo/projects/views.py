@@ -34,7 +34,7 @@ from pmo.core.views import (
 )
 from pmo.errors import NotFound, PermissionDenied, PmoError
 from pmo.portfolio.models import Portfolio, Program
-from pmo.projects.models import Dependency, LagUnit, LinkType, Project, Task
+from pmo.projects.models import ActivityType, Dependency, LagUnit, LinkType, Project, Task
 from pmo.web.forms import (
     DEFAULT_MINUTES_PER_DAY,
     DaysField,
@@ -394,19 +394,35 @@ class TaskForm(ServiceForm):
         "parent",
         "position",
         "is_milestone",
+        "activity_type",
         "duration_days",
+        "elapsed_duration",
         "constraint_type",
         "constraint_date",
+        "secondary_constraint_type",
+        "secondary_constraint_date",
         "deadline",
+        "expected_finish",
         "percent_complete",
         "actual_start",
         "actual_finish",
+        "tags",
         "notes",
     ]
     error_fields = {"duration_minutes": "duration_days"}
 
     parent = TaskChoiceField(queryset=Task.objects.all(), required=False, label="Parent (summary)")
     duration_days = DaysField(label="Duration (days)", min_value=0, initial=1)
+    # how the task is scheduled (P6's activity types; an import sets it); a form that does not
+    # send it keeps the task's
+    activity_type = forms.ChoiceField(
+        choices=ActivityType.choices, required=False, label="Activity type"
+    )
+    tags = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="one per line: name=value, or a name alone",
+    )
 
     def __init__(
         self, *args: Any, project: Project, exclude: Collection[int] = (), **kwargs: Any
@@ -422,16 +438,51 @@ class TaskForm(ServiceForm):
 
     def initial_from(self, obj: Any) -> dict[str, Any]:
         initial = super().initial_from(obj)
-        initial["duration_days"] = minutes_to_days(
-            obj.duration_minutes, minutes_per_day(obj.project)
-        )
+        # an elapsed duration counts 24-hour days
+        per_day = ELAPSED_DAY if obj.elapsed_duration else minutes_per_day(obj.project)
+        initial["duration_days"] = minutes_to_days(obj.duration_minutes, per_day)
+        initial["tags"] = tags_text(obj.tags)
         return initial
+
+    def clean_activity_type(self) -> str:
+        given = self.cleaned_data.get("activity_type")
+        if given:
+            return str(given)
+        return str(getattr(self.instance, "activity_type", "") or ActivityType.TASK)
+
+    def clean_tags(self) -> dict[str, str]:
+        return parse_tags(self.cleaned_data.get("tags") or "")
 
     def to_data(self) -> dict[str, Any]:
         data = super().to_data()
         days = self.cleaned_data.get("duration_days")
-        data["duration_minutes"] = days_to_minutes(days, self.per_day)
+        per_day = ELAPSED_DAY if self.cleaned_data.get("elapsed_duration") else self.per_day
+        data["duration_minutes"] = days_to_minutes(days, per_day)
+        data["tags"] = self.cleaned_data.get("tags") or {}
         return data
+
+
+ELAPSED_DAY = 1440
+
+
+def tags_text(tags: Any) -> str:
+    """Tags as the task form shows them: ``name=value`` (a name alone for no value), a line
+    each, by name (PostgreSQL keeps JSON keys in its own order)."""
+    if not isinstance(tags, dict):
+        return ""
+    ordered = sorted(tags.items(), key=lambda kv: str(kv[0]).casefold())
+    return "\n".join(f"{k}={v}" if v else str(k) for k, v in ordered)
+
+
+def parse_tags(text: str) -> dict[str, str]:
+    """The task form's tags: a line each, ``name=value`` (the first ``=`` separates them) or a
+    name alone; blank lines are skipped."""
+    tags: dict[str, str] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition("=")
+        if name.strip():
+            tags[" ".join(name.split())] = " ".join(value.split())
+    return tags
 
 
 def _descendants(project: Project, task_id: int) -> set[int]:

@@ -352,9 +352,9 @@ def import_create(request: HttpRequest, upload_id: str) -> HttpResponse:
     )
     if result.percent_schedule_identical is not None:
         text += (
-            f" pmo's schedule gives the file's dates to the minute for "
-            f"{result.schedule_identical} of {result.schedule_compared} tasks "
-            f"({result.percent_schedule_identical:g} %)."
+            f" After the import, pmo's schedule of the stored project gives the file's dates "
+            f"(early and late, floats) to the minute for {result.schedule_identical} of "
+            f"{result.schedule_compared} tasks ({result.percent_schedule_identical:g} %)."
         )
     messages.success(request, text)
     for warning in result.warnings[:3]:
