@@ -162,7 +162,11 @@ def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
     return data.decode(legacy, errors="replace"), legacy
 
 
-_HIGH_WORD = re.compile(rb"[A-Za-z\x80-\xff]+")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_WORD_REST = re.compile(rb"[A-Za-z\x80-\xff]*")
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") | frozenset(
+    range(0x80, 0x100)
+)
 _CYRILLIC_WORD = re.compile(rb"[\xa8\xb8\xc0-\xff]{2,}")
 
 
@@ -177,14 +181,20 @@ def _guess_legacy_encoding(data: bytes) -> str:
     head = data[:400].split(b"\n", 1)[0].rstrip(b"\r").split(b"\t")
     if head and head[-1].strip().decode("ascii", "replace").upper() in _CYRILLIC_CURRENCIES:
         return "cp1251"
+    # Words (runs of letters and high bytes) with a high byte, found from the high bytes
+    # rather than by visiting every word: a large western file has few of them (SP10: 196
+    # in 9 MB), and a Python loop over all its words cost ~0.6 s.
     high = cyrillic = 0
-    for m in _HIGH_WORD.finditer(data):
-        word = m.group()
-        if max(word) < 0x80:
-            continue
+    pos = 0
+    while (m := _HIGH_BYTE.search(data, pos)) is not None:
+        start = m.start()
+        while start > pos and data[start - 1] in _WORD_BYTES:
+            start -= 1
+        end = _WORD_REST.match(data, m.start()).end()  # type: ignore[union-attr]
         high += 1
-        if _CYRILLIC_WORD.fullmatch(word):
+        if _CYRILLIC_WORD.fullmatch(data, start, end):
             cyrillic += 1
+        pos = end
     if cyrillic and cyrillic * 2 >= high:
         return "cp1251"
     return "cp1252"
