@@ -31,7 +31,8 @@ def test_membership_is_unique_and_inside_its_organisation(
     from pmo.orgs.models import Membership
 
     access = acme["access"]
-    bob = make_user("bob")
+    # A user the admin can see (a member of its organisation: pmo.core.access.visible_users)
+    bob = make_user("bob", acme["org"], "executive_viewer")
     base = {"user_id": bob.pk, "organisation_id": acme["org"].pk, "role": "team_member"}
     do_create(access, Membership, base)
     with pytest.raises(Conflict):
@@ -46,7 +47,7 @@ def test_membership_is_unique_and_inside_its_organisation(
     with pytest.raises(ValidationFailed) as exc:
         do_create(access, Membership, {**base, "organisation_id": globex["org"].pk})
     assert _paths(exc) == [("organisation_id",)]
-    assert Membership.objects.filter(user=bob).count() == 2
+    assert Membership.objects.filter(user=bob).count() == 3
 
 
 def test_calendar_exception_rules(acme: dict[str, Any]) -> None:

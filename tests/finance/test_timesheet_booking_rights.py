@@ -192,9 +192,7 @@ def test_nobody_reviews_their_own_hours(crew: dict[str, Any]) -> None:
     assert r.status_code == 403 and "your own timesheet entries" in r.json()["message"]
     r = api["pm"].post(f"{url}/reject", {"comment": "typo"}, If_Match='"2"')
     assert r.status_code == 403
-    r = api["pm"].patch(
-        url, {"state": "approved", "reviewed_by_id": crew["admin"].pk}, If_Match='"2"'
-    )
+    r = api["pm"].patch(url, {"state": "approved"}, If_Match='"2"')
     assert r.status_code == 403
     assert TimesheetEntry.objects.get(pk=entry["id"]).state == "submitted"
     assert _audited_entries() == audited
@@ -266,3 +264,80 @@ def test_the_approvals_page_refuses_an_own_entry(crew: dict[str, Any], client: A
     assert response.status_code == 403
     assert "your own timesheet entries" in response.content.decode()
     assert TimesheetEntry.objects.get(pk=entry.pk).state == "submitted"
+
+
+def test_the_reviewer_is_stamped_from_the_acting_user_never_given(
+    crew: dict[str, Any], client: Any
+) -> None:
+    """``reviewed_by_id`` is not an input: the API refuses it (422 naming the field) on
+    create and update, so does the service for any writer, and the approve and reject
+    actions, the generic PATCH and the approvals page record the user who reviews."""
+    from pmo.core.access import Access
+    from pmo.core.services import do_update
+    from pmo.errors import ValidationFailed
+    from pmo.finance.models import TimesheetEntry
+
+    api, design, users = crew["api"], crew["design"], crew["users"]
+    admin = crew["admin"]
+    body = {
+        "resource_id": crew["ann"].pk,
+        "task_id": design.pk,
+        "week_start": WEEK.isoformat(),
+        "hours": "8",
+        "state": "submitted",
+    }
+    audited = _audited_entries()
+    r = api["ann"].post("/timesheet-entries", {**body, "reviewed_by_id": users["pm"].pk})
+    assert r.status_code == 422, r.content
+    assert [e["path"] for e in r.json()["errors"]] == [["reviewed_by_id"]]
+    assert "reviewed_by_id" in r.json()["message"]
+    assert not TimesheetEntry.objects.exists() and _audited_entries() == audited
+    r = api["ann"].post("/timesheet-entries", body)
+    assert r.status_code == 201, r.content
+    entry_id = r.json()["id"]
+    url = f"/timesheet-entries/{entry_id}"
+    # Neither the manager nor an admin may name a reviewer, with or without a review.
+    for who, patch in (
+        ("pm", {"reviewed_by_id": admin.pk}),
+        ("pm", {"state": "approved", "reviewed_by_id": admin.pk}),
+        ("admin", {"state": "rejected", "review_comment": "no", "reviewed_by_id": 0}),
+    ):
+        r = api[who].patch(url, patch, If_Match='"1"')
+        assert r.status_code == 422, r.content
+        assert [e["path"] for e in r.json()["errors"]] == [["reviewed_by_id"]]
+    stored = TimesheetEntry.objects.get(pk=entry_id)
+    assert (stored.state, stored.version, stored.reviewed_by_id) == ("submitted", 1, None)
+    assert _audited_entries() == audited + 1
+    # The schema does not offer it either.
+    schemas = api["pm"].get("/openapi.json").json()["components"]["schemas"]
+    for name in ("TimesheetEntryIn", "TimesheetEntryPatch"):
+        assert "reviewed_by_id" not in schemas[name]["properties"]
+    assert "reviewed_by_id" in schemas["TimesheetEntryOut"]["properties"]
+    # Any writer through the services: refused at the field.
+    for data in ({"reviewed_by_id": users["pm"].pk}, {"reviewed_by": users["pm"]}):
+        with pytest.raises(ValidationFailed) as exc:
+            do_update(Access(admin), stored, data, stored.version)
+        assert [e.path for e in exc.value.errors] == [("reviewed_by_id",)]
+    # The generic PATCH approving as the project manager: the manager is the reviewer.
+    r = api["pm"].patch(url, {"state": "approved"}, If_Match='"1"')
+    assert r.status_code == 200, r.content
+    assert r.json()["reviewed_by_id"] == users["pm"].pk
+    # The approvals page ignores any reviewer a crafted form sends.
+    r = api["ann"].post("/timesheets", _week(crew["ann"], crew["build"], "4", submit=True))
+    other = next(e for e in r.json()["entries"] if e["task_id"] == crew["build"].pk)
+    assert other["state"] == "submitted"
+    client.force_login(users["pm"])
+    response = client.post(
+        "/timesheets/approvals/",
+        {
+            "reject": other["id"],
+            f"version-{other['id']}": other["version"],
+            f"comment-{other['id']}": "wrong task",
+            "reviewed_by": admin.pk,
+            "reviewed_by_id": admin.pk,
+            f"reviewed_by-{other['id']}": admin.pk,
+        },
+    )
+    assert response.status_code == 302
+    rejected = TimesheetEntry.objects.get(pk=other["id"])
+    assert (rejected.state, rejected.reviewed_by_id) == ("rejected", users["pm"].pk)

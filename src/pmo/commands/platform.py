@@ -411,17 +411,81 @@ def token_create(
     def run() -> None:
         from django.db import transaction
 
-        from pmo.core.tokens import create_token_for, user_by_name
+        from pmo.core.tokens import do_create_token, user_by_name
 
         with transaction.atomic():
             user = user_by_name(username)
-            row, token = create_token_for(user, name)
+            row, token = do_create_token(None, name, user=user)
         typer.echo(token)
         err_console.print(
-            f"Token {row.name!r} created for {username}; it is shown only this once.",
+            f"Token {row.name!r} (id {row.pk}) created for {username}; it is shown only this once.",
             highlight=False,
             soft_wrap=True,
         )
+
+    run_reporting_errors(run)
+
+
+def token_list(
+    username: Annotated[str, typer.Argument(help="Whose tokens.")],
+    format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = OutputFormat.table,
+) -> None:
+    """List a user's API tokens: id, name, prefix, created, last used, revoked."""
+    django_setup()
+
+    def run() -> None:
+        from pmo.core.models import ApiToken
+        from pmo.core.tokens import user_by_name
+
+        user: Any = user_by_name(username)
+        rows: list[dict[str, Any]] = [
+            {
+                "id": t.pk,
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in ApiToken.objects.filter(user_id=user.pk)
+        ]
+        if format == OutputFormat.json:
+            typer.echo(json.dumps(rows, indent=2))
+            return
+        table = Table()
+        for column in ("Id", "Name", "Starts with", "Created", "Last used", "State"):
+            table.add_column(column)
+        for r in rows:
+            table.add_row(
+                str(r["id"]),
+                r["name"],
+                f"{r['prefix']}…",
+                r["created_at"][:16],
+                (r["last_used_at"] or "never")[:16],
+                f"revoked {r['revoked_at'][:10]}" if r["revoked_at"] else "active",
+            )
+        console.print(table)
+
+    run_reporting_errors(run)
+
+
+def token_revoke(
+    username: Annotated[str, typer.Argument(help="Whose token.")],
+    token_id: Annotated[int, typer.Argument(help="The token's id (pmo token list USERNAME).")],
+) -> None:
+    """Revoke a user's API token: it no longer opens the API (audited)."""
+    django_setup()
+
+    def run() -> None:
+        from django.db import transaction
+
+        from pmo.core.tokens import do_revoke_token, user_by_name
+
+        with transaction.atomic():
+            row = do_revoke_token(None, token_id, user=user_by_name(username))
+        console.print(f"Token {row.name!r} ({row.prefix}…) of {username} revoked.")
 
     run_reporting_errors(run)
 
@@ -667,6 +731,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users, name="user")
     tokens = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
     tokens.command("create")(token_create)
+    tokens.command("list")(token_list)
+    tokens.command("revoke")(token_revoke)
     app.add_typer(tokens, name="token")
     app.command("export")(export)
     app.command("import")(import_)

@@ -87,6 +87,21 @@ class Access:
         qs = Organisation.objects.all()
         return qs if self.is_superuser else qs.filter(pk__in=self.organisation_ids)
 
+    def visible_users(self) -> QuerySet[Any]:
+        """The users this user may see: the members of its organisations (every user for a
+        superuser). Users belong to no organisation, so this is the rule for them: a user
+        who shares no organisation with this one does not exist for it, exactly like a
+        missing id (``pmo.core.services`` resolves membership references through it)."""
+        from django.contrib.auth import get_user_model
+
+        from pmo.orgs.models import Membership
+
+        qs = get_user_model()._default_manager.all()
+        if self.is_superuser:
+            return qs
+        members = Membership.objects.filter(organisation_id__in=self.organisation_ids)
+        return qs.filter(pk__in=members.values("user_id"))
+
     def scoped(self, queryset: QuerySet[M]) -> QuerySet[M]:
         """Only the rows of organisations this user belongs to."""
         if self.is_superuser:

@@ -7,13 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
+from pmo.core import tokens
 from pmo.core.access import Access
 from pmo.core.models import ApiToken, AuditEvent
-from pmo.core.services import record, snapshot
+from pmo.core.services import jsonable, record, snapshot
 
 VERSION_FIELDS = ("version", "created_at", "updated_at")
 
@@ -118,7 +120,9 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Tokens are created by their owners (the digest only is stored); admins may revoke."""
+    """Tokens are created by their owners (the digest only is stored); admins may revoke
+    (set ``revoked_at``) or delete. Both are audited like the owners' own revocations, with
+    the token's owner, name and prefix, never its digest (``pmo.core.tokens``)."""
 
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
@@ -127,3 +131,33 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:  # type: ignore[type-arg]
+        stored = ApiToken.objects.filter(pk=obj.pk).values_list("revoked_at", flat=True).first()
+        super().save_model(request, obj, form, change)
+        if stored != obj.revoked_at:
+            record(
+                Access.for_request(request),
+                AuditEvent.Action.UPDATE,
+                obj,
+                {"revoked_at": [jsonable(stored), jsonable(obj.revoked_at)]},
+                organisation_id=None,
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        pk = obj.pk
+        before = {k: jsonable(getattr(obj, k)) for k in tokens.AUDITED_FIELDS}
+        obj.delete()
+        obj.pk = pk
+        record(
+            Access.for_request(request),
+            AuditEvent.Action.DELETE,
+            obj,
+            {k: [v, None] for k, v in before.items()},
+            organisation_id=None,
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():  # the admin's bulk action runs outside its transactions
+            for obj in queryset:
+                self.delete_model(request, obj)

@@ -310,7 +310,12 @@ def _resolve_references(
         assert isinstance(target, type)
         qs = target._default_manager.all()
         try:
-            if _is_user_model(target):
+            if _is_user_model(target) and model is Membership:
+                # Who may be made a member: a user the writer can see (one of its
+                # organisations' members; anyone for a superuser). Any other user is
+                # answered exactly like a missing id, so user ids cannot be probed.
+                resolved[field.name] = access.visible_users().get(pk=value)
+            elif _is_user_model(target):
                 resolved[field.name] = qs.get(pk=value)
             else:
                 resolved[field.name] = access.get(qs, value)

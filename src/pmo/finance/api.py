@@ -142,6 +142,9 @@ class TimesheetEntryOut(Schema):
     review_comment: str
 
 
+# No ``reviewed_by_id`` in the inputs: the reviewer is the user who approves or rejects
+# (``pmo.finance.timesheets.check_transition``), never a value a client sends; sent anyway,
+# it is refused with 422 at that field.
 class TimesheetEntryIn(InSchema):
     resource_id: int
     task_id: int
@@ -149,7 +152,6 @@ class TimesheetEntryIn(InSchema):
     hours: Decimal
     state: str = "draft"
     comment: str = ""
-    reviewed_by_id: int | None = None
 
 
 class TimesheetEntryPatch(PatchSchema):
@@ -157,7 +159,6 @@ class TimesheetEntryPatch(PatchSchema):
     hours: Decimal | None = None
     state: str | None = None
     comment: str | None = None
-    reviewed_by_id: int | None = None
     review_comment: str | None = None
 
 

@@ -48,8 +48,18 @@ def check_exchange_rate(access: Access, obj: ExchangeRate, data: Mapping[str, An
         raise ValidationFailed.field("to_currency", "must differ from currency")
 
 
+REVIEWER_SET_BY_REVIEW = (
+    "set by the approve or reject action to the user who reviews the entry; it cannot be given"
+)
+
+
 @checks(TimesheetEntry)
 def check_timesheet_entry(access: Access, obj: TimesheetEntry, data: Mapping[str, Any]) -> None:
+    # The reviewer is stamped by the state machine from the acting user
+    # (``check_transition``); whoever writes (the API, a page, a loader through the
+    # services) cannot name one, or a manager could approve in someone else's name.
+    if "reviewed_by_id" in data or "reviewed_by" in data:
+        raise ValidationFailed.field("reviewed_by_id", REVIEWER_SET_BY_REVIEW)
     errors: list[FieldError] = []
     if obj.week_start and obj.week_start.weekday() != 0:
         errors.append(

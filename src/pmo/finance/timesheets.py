@@ -94,9 +94,11 @@ def check_transition(access: Access, obj: TimesheetEntry, data: Mapping[str, Any
     if new in {State.APPROVED, State.REJECTED} and stored != new:
         check_own_review(access, obj)
         obj.reviewed_at = timezone.now()
-        if obj.reviewed_by_id is None or "reviewed_by_id" not in data:
-            member = access.user.pk in _members(obj.organisation_id)
-            obj.reviewed_by_id = access.user.pk if member else None
+        # The reviewer is who approves or rejects, whatever the writer sent (the entry's
+        # check refuses a ``reviewed_by_id`` in the data): an instance administrator outside
+        # the organisation is recorded as nobody rather than as a user it does not know.
+        member = access.user.pk in _members(obj.organisation_id)
+        obj.reviewed_by_id = access.user.pk if member else None
 
 
 def _members(organisation_id: int) -> set[int]:
