@@ -511,3 +511,185 @@ def test_forms_need_the_csrf_token(two_orgs: Any, make_user: Any) -> None:
     task = acme["tasks"][0]
     assert client.post(f"/tasks/{task.pk}/edit/", _task_post(task, name="x")).status_code == 403
     assert Task.objects.get(pk=task.pk).name == "Design"
+
+
+def _project_post(project: Project, **changes: Any) -> dict[str, Any]:
+    """The project form as a browser posts it, scheduling options included."""
+    data: dict[str, Any] = {
+        "portfolio": project.portfolio_id,
+        "program": project.program_id or "",
+        "code": project.code,
+        "name": project.name,
+        "phase": project.phase,
+        "status": project.status,
+        "priority": project.priority,
+        "planned_start": project.planned_start.isoformat() if project.planned_start else "",
+        "budget": str(project.budget),
+        "currency": project.currency,
+        "calendar": project.calendar_id or "",
+        "scheduling_convention": project.scheduling_convention,
+        "lag_calendar": project.lag_calendar,
+        "progress_mode": project.progress_mode,
+        "critical_float_days": "0",
+        "honor_constraint_dates": "true" if project.honor_constraint_dates else "false",
+        "schedule_from_status_date": "true" if project.schedule_from_status_date else "false",
+        "start_lag_from_early_start": "true" if project.start_lag_from_early_start else "false",
+        "use_expected_finish": "true" if project.use_expected_finish else "false",
+        "must_finish_by": "",
+        "version": project.version,
+    }
+    data.update(changes)
+    return data
+
+
+def _scheduled_project(acme: Any, user: Any) -> Project:
+    """The acme project starting Monday 5 January 2026 (two 1-day tasks, finish-to-start),
+    rescheduled through the service."""
+    project = Project.objects.get(pk=acme["project"].pk)
+    return do_update(Access(user), project, {"planned_start": "2026-01-05"}, project.version)
+
+
+def test_project_edit_shows_and_saves_the_scheduling_options(
+    client: Client, two_orgs: Any, login_as: Any
+) -> None:
+    acme = two_orgs["acme"]
+    user = login_as(acme["org"])
+    project = _scheduled_project(acme, user)
+    build = Task.objects.get(pk=acme["tasks"][1].pk)
+    assert (build.total_float_minutes, build.is_critical) == (0, True)
+    html = _text(client.get(f"/projects/{project.pk}/edit/"))
+    assert re.search(r'<option value="msproject" selected>', html)
+    assert re.search(r'name="honor_constraint_dates"[^>]*>\s*<option value="true" selected>', html)
+    assert 'name="critical_float_days" value="0"' in html
+    assert 'name="must_finish_by"' in html
+    response = client.post(
+        f"/projects/{project.pk}/edit/",
+        _project_post(
+            project,
+            scheduling_convention="p6",
+            lag_calendar="predecessor",
+            progress_mode="progress_override",
+            critical_float_days="0.5",
+            honor_constraint_dates="false",
+            start_lag_from_early_start="true",
+            must_finish_by="2026-01-09T17:00",
+        ),
+    )
+    assert response.status_code == 302, _text(response)
+    project.refresh_from_db()
+    assert (
+        project.scheduling_convention,
+        project.lag_calendar,
+        project.progress_mode,
+        project.critical_float_minutes,
+        project.honor_constraint_dates,
+        project.schedule_from_status_date,
+        project.start_lag_from_early_start,
+        project.use_expected_finish,
+        project.must_finish_by.isoformat(),
+    ) == (
+        "p6",
+        "predecessor",
+        "progress_override",
+        240,
+        False,
+        True,
+        True,
+        False,
+        "2026-01-09T17:00:00+00:00",
+    )
+    event = AuditEvent.objects.filter(
+        object_type="projects.project", object_id=project.pk, action="update"
+    ).latest("pk")
+    assert event.username == user.username
+    assert event.changes["scheduling_convention"] == ["msproject", "p6"]
+    assert event.changes["critical_float_minutes"] == [0, 240]
+    assert event.changes["honor_constraint_dates"] == [True, False]
+    # the save rescheduled the project, as an API change does: Build finishes on Tuesday
+    # 6 January and must finish by Friday 9, 3 working days of float (more than the half day
+    # the new threshold calls critical)
+    build.refresh_from_db()
+    assert build.early_finish is not None and build.early_finish.date().isoformat() == "2026-01-06"
+    assert (build.total_float_minutes, build.is_critical) == (3 * 480, False)
+    # the page shows the stored options back
+    html = _text(client.get(f"/projects/{project.pk}/edit/"))
+    assert re.search(r'<option value="p6" selected>', html)
+    assert 'name="critical_float_days" value="0.5"' in html
+    assert 'value="2026-01-09T17:00"' in html
+
+
+def test_project_edit_without_the_scheduling_options_keeps_them(
+    client: Client, two_orgs: Any, login_as: Any
+) -> None:
+    acme = two_orgs["acme"]
+    user = login_as(acme["org"])
+    project = Project.objects.get(pk=acme["project"].pk)
+    project = do_update(
+        Access(user),
+        project,
+        {"scheduling_convention": "p6", "honor_constraint_dates": False},
+        project.version,
+    )
+    data = _project_post(project, name="Renamed")
+    for name in ["scheduling_convention", "honor_constraint_dates", "critical_float_days"]:
+        del data[name]
+    response = client.post(f"/projects/{project.pk}/edit/", data)
+    assert response.status_code == 302, _text(response)
+    project.refresh_from_db()
+    assert (project.name, project.scheduling_convention, project.honor_constraint_dates) == (
+        "Renamed",
+        "p6",
+        False,
+    )
+
+
+def test_project_scheduling_option_errors_are_shown_next_to_fields(
+    client: Client, two_orgs: Any, login_as: Any, monkeypatch: Any
+) -> None:
+    acme = two_orgs["acme"]
+    login_as(acme["org"])
+    project = Project.objects.get(pk=acme["project"].pk)
+    response = client.post(
+        f"/projects/{project.pk}/edit/",
+        _project_post(project, lag_calendar="sideways", honor_constraint_dates=""),
+    )
+    assert response.status_code == 422
+    html = _text(response)
+    assert re.search(r'id="id_lag_calendar_errors"><li>Select a valid choice', html)
+    assert re.search(r'id="id_honor_constraint_dates_errors"><li>This field is required', html)
+    assert Project.objects.get(pk=project.pk).version == project.version
+
+    # what the service refuses is shown on the form's field, as the API names it
+    from pmo.core import services
+
+    def refuse(*_: Any, **__: Any) -> None:
+        raise ValidationFailed(
+            [
+                FieldError(("critical_float_minutes",), "too much float"),
+                FieldError(("scheduling_convention",), "not this one"),
+            ]
+        )
+
+    monkeypatch.setattr(services, "do_update", refuse)
+    response = client.post(f"/projects/{project.pk}/edit/", _project_post(project))
+    assert response.status_code == 422
+    html = _text(response)
+    assert re.search(r'id="id_critical_float_days_errors"><li>too much float', html)
+    assert re.search(r'id="id_scheduling_convention_errors"><li>not this one', html)
+
+
+def test_stale_project_edit_keeps_the_other_scheduling_options(
+    client: Client, two_orgs: Any, login_as: Any
+) -> None:
+    acme = two_orgs["acme"]
+    user = login_as(acme["org"])
+    project = Project.objects.get(pk=acme["project"].pk)
+    form_version = project.version
+    do_update(Access(user), project, {"lag_calendar": "project"}, project.version)
+    response = client.post(
+        f"/projects/{project.pk}/edit/",
+        _project_post(project, lag_calendar="continuous", version=form_version),
+    )
+    assert response.status_code == 409
+    assert "This project was changed by someone else since you opened it" in _text(response)
+    assert Project.objects.get(pk=project.pk).lag_calendar == "project"

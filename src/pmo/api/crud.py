@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, create_model
 
 from pmo.api.auth import access_of
@@ -184,7 +184,7 @@ def add_crud(router: Router, spec: CrudSpec) -> None:
         ) -> Any:
             obj = services.do_create(access_of(request), model, to_data(payload))
             response["ETag"] = etag(obj.version)  # type: ignore[attr-defined]
-            return 201, obj
+            return Status(201, obj)
 
         router.add_api_operation(
             "",
@@ -228,7 +228,7 @@ def add_crud(router: Router, spec: CrudSpec) -> None:
             access = access_of(request)
             obj = access.get(base_queryset(request), id)
             services.do_delete(access, obj, required_version(request))
-            return 204, None
+            return Status(204, None)
 
         router.add_api_operation(
             "/{id}",

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import NinjaAPI, Query, Router, Schema, Status
 
 from pmo.api.auth import access_of
 from pmo.api.crud import MAX_LIMIT, InSchema
@@ -91,12 +91,12 @@ def register(api: NinjaAPI) -> None:
     @router.post("/tokens", response={201: TokenCreated}, operation_id="create_token")
     def create_token(request: HttpRequest, payload: TokenIn) -> Any:
         row, token = tokens.do_create_token(access_of(request), payload.name)
-        return 201, {**TokenOut.from_orm(row).model_dump(), "token": token}
+        return Status(201, {**TokenOut.from_orm(row).model_dump(), "token": token})
 
     @router.delete("/tokens/{id}", response={204: None}, operation_id="revoke_token")
     def revoke_token(request: HttpRequest, id: int) -> Any:
         tokens.do_revoke_token(access_of(request), id)
-        return 204, None
+        return Status(204, None)
 
     @router.post("/feed-links", response={201: FeedLinksOut}, operation_id="reset_feed_links")
     def reset_feed_links(request: HttpRequest) -> Any:
@@ -104,7 +104,7 @@ def register(api: NinjaAPI) -> None:
         (``?key=``) handed out so far answers 404; fetch a feed again for its new
         ``X-Feed-Url``. Audited."""
         access = access_of(request)
-        return 201, feeds.do_reset_feed_links(access, access.user)
+        return Status(201, feeds.do_reset_feed_links(access, access.user))
 
     audit = Router(tags=["audit"])
 

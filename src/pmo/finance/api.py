@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import NinjaAPI, Query, Router, Schema, Status
 
 from pmo.api.auth import access_of
 from pmo.api.crud import CrudSpec, InSchema, PatchSchema, add_crud, etag, required_version
@@ -453,7 +453,7 @@ def _finance_routes(api: NinjaAPI) -> None:
             access_of(request), project, payload.status_date, payload.period
         )
         response["ETag"] = etag(snap.version)
-        return 201, snap
+        return Status(201, snap)
 
     @projects.get(
         "/{id}/evm/snapshots/{snapshot_id}",
@@ -495,7 +495,7 @@ def _finance_routes(api: NinjaAPI) -> None:
             "total_by_currency": result.total_by_currency,
             "lines": result.lines,
         }
-        return (200 if result.dry_run else 201), body
+        return Status(200 if result.dry_run else 201, body)
 
     api.add_router("/projects", projects)
 

@@ -129,6 +129,8 @@ class TaskOut(Schema):
     tags: dict[str, str]
     ev_method: str
     levelled_start: dt.datetime | None
+    levelling_delay_minutes: int
+    levelling_delay_format: str
     early_start: dt.datetime | None
     early_finish: dt.datetime | None
     late_start: dt.datetime | None

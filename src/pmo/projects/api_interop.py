@@ -14,7 +14,7 @@ import json
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, NinjaAPI, Query, Router, Schema
+from ninja import File, NinjaAPI, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import APIKeyQuery
 
@@ -260,9 +260,9 @@ def register(api: NinjaAPI) -> None:
             preview = interop_import.preview_import_file(
                 access, portfolio, data, file_name, options
             )
-            return 200, interop_import.preview_dict(preview)
+            return Status(200, interop_import.preview_dict(preview))
         result = interop_import.do_import_project_file(access, portfolio, data, file_name, options)
-        return 201, interop_import.result_dict(result)
+        return Status(201, interop_import.result_dict(result))
 
     @router.get(
         "/projects/{id}/export",

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import NinjaAPI, Query, Router, Schema, Status
 
 from pmo.api.auth import access_of
 from pmo.api.crud import InSchema
@@ -110,8 +110,9 @@ def register(api: NinjaAPI) -> None:
     def save_baseline(request: HttpRequest, id: int, payload: BaselineIn) -> Any:
         """Save the current schedule as baseline 0-10 (replacing that number's old one)."""
         project = _project(request, id)
-        return 201, scheduling.do_save_baseline(
-            access_of(request), project, payload.number, payload.name
+        return Status(
+            201,
+            scheduling.do_save_baseline(access_of(request), project, payload.number, payload.name),
         )
 
     @router.get(

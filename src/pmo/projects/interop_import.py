@@ -843,6 +843,9 @@ class _Mapper:
             "actual_start": _aware(actual_start),
             "actual_finish": _aware(actual_finish),
             "remaining_minutes": remaining,
+            # MS Project's leveling delay, applied when the project is rescheduled
+            "levelling_delay_minutes": _int(t.levelling_delay),
+            "levelling_delay_format": t.levelling_delay_format[:4],
             "notes": t.notes.strip(),
             "tags": clean_tags(t.tags),
         }

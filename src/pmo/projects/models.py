@@ -247,6 +247,15 @@ class Task(OrgScopedModel):
     # Set by an accepted resource levelling: the task starts no earlier than this (MS
     # Project's "leveling delay", kept as a date so it survives edits of its predecessors).
     levelled_start = models.DateTimeField(null=True, blank=True, editable=False)
+    # An imported MS Project "leveling delay" (MSPDI ``LevelingDelay``): the task starts this
+    # long after the early start its links and constraints give (working minutes of its
+    # calendar, elapsed minutes when the unit is elapsed), and its predecessors' late dates
+    # leave room for it (``pmo.engine.plan.Task.levelling_delay``). Kept as a duration, not
+    # as a levelled start: a date would give the same early dates but predecessors the delay
+    # as extra float, which MS Project does not. ``levelling_delay_format``: the file's display
+    # unit (``d``, ``ed``, ``h``, ...), so an export writes it back as it was.
+    levelling_delay_minutes = models.PositiveIntegerField(default=0, editable=False)
+    levelling_delay_format = models.CharField(max_length=4, blank=True, editable=False)
     # Results of the last schedule (the scheduling service writes them).
     early_start = models.DateTimeField(null=True, blank=True, editable=False)
     early_finish = models.DateTimeField(null=True, blank=True, editable=False)

@@ -176,6 +176,8 @@ _PLAN_FIELDS = (
     "remaining_minutes",
     "calendar_id",
     "levelled_start",
+    "levelling_delay_minutes",
+    "levelling_delay_format",
 )
 # P6's soft constraints, secondary constraints: mapped as the file-level check maps them
 _P6_CONSTRAINTS = {ModelConstraint.START_ON, ModelConstraint.FINISH_ON}
@@ -326,6 +328,10 @@ def load_plan(projects: Sequence[Project]) -> LoadedPlan:
                 # P6 level of effort: dates from its neighbours (a summary rolls up instead)
                 level_of_effort=t["activity_type"] == ActivityType.LEVEL_OF_EFFORT
                 and t["pk"] not in has_children,
+                # an imported MS Project leveling delay, as ``to_plan`` applies a file's (not
+                # on summaries, which MS Project does not level)
+                levelling_delay=t["levelling_delay_minutes"] if t["pk"] not in has_children else 0,
+                levelling_delay_elapsed=t["levelling_delay_format"].startswith("e"),
             )
         )
     engine_links = [
@@ -865,6 +871,8 @@ SCHEDULE_INPUTS = {
     "secondary_constraint_type",
     "secondary_constraint_date",
     "expected_finish",
+    "levelling_delay_minutes",
+    "levelling_delay_format",
 }
 PROJECT_INPUTS = {
     "planned_start",

@@ -33,6 +33,7 @@ from pmo.core.views import (
     working_in,
 )
 from pmo.errors import NotFound, PermissionDenied, PmoError
+from pmo.orgs.models import Calendar, Organisation
 from pmo.portfolio.models import Portfolio, Program
 from pmo.projects.models import ActivityType, Dependency, LagUnit, LinkType, Project, Task
 from pmo.web.forms import (
@@ -40,6 +41,7 @@ from pmo.web.forms import (
     DaysField,
     ServiceForm,
     TaskChoiceField,
+    YesNoField,
     days_to_minutes,
     minutes_to_days,
 )
@@ -307,6 +309,21 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- project form ------------------------------------------------------------------------
 
 
+# The project's scheduling options, as the form names them (``critical_float_days`` is the
+# model's ``critical_float_minutes``)
+SCHEDULING_OPTION_FIELDS = [
+    "scheduling_convention",
+    "lag_calendar",
+    "progress_mode",
+    "critical_float_days",
+    "honor_constraint_dates",
+    "schedule_from_status_date",
+    "start_lag_from_early_start",
+    "use_expected_finish",
+    "must_finish_by",
+]
+
+
 class ProjectForm(ServiceForm):
     model = Project
     model_fields = [
@@ -326,7 +343,71 @@ class ProjectForm(ServiceForm):
         "budget",
         "currency",
         "calendar",
+        *SCHEDULING_OPTION_FIELDS,
     ]
+    error_fields = {"critical_float_minutes": "critical_float_days"}
+
+    # The scheduling options (``pmo.engine.plan.ScheduleOptions``; the API's project schema
+    # has them too): the critical threshold in working days of the project calendar
+    critical_float_days = DaysField(
+        label="Critical when total float is at most (days)",
+        initial=0,
+        help_text="MS Project's *tasks are critical if slack is less than or equal to*",
+    )
+    honor_constraint_dates = YesNoField(
+        label="Constraint dates beat the links",
+        initial=True,
+        help_text="MS Project's *tasks will always honor their constraint dates*; with No, "
+        "late constraints only bound the late dates (P6)",
+    )
+    schedule_from_status_date = YesNoField(
+        label="Remaining work after the status date",
+        initial=True,
+        help_text="remaining work is not scheduled before the status date",
+    )
+    start_lag_from_early_start = YesNoField(
+        label="Start-to-start lags from the resume (P6)",
+        initial=False,
+        help_text="start-to-start lags of a started task count from its remaining work's start",
+    )
+    use_expected_finish = YesNoField(
+        label="Use expected finish dates (P6)",
+        initial=False,
+        help_text="remaining work ends on the task's expected finish",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # a scheduling option the post does not carry is kept, as a PATCH through the
+            # API keeps what it does not send (a client posting the older, shorter form)
+            for name in SCHEDULING_OPTION_FIELDS:
+                if self.add_prefix(name) not in self.data:
+                    del self.fields[name]
+
+    def _per_day(self, calendar: Calendar | None) -> int:
+        """The working minutes of a day of ``calendar``, else the organisation's default."""
+        if calendar is None and self.organisation_id is not None:
+            org = Organisation.objects.select_related("default_calendar").get(
+                pk=self.organisation_id
+            )
+            calendar = org.default_calendar
+        return int(calendar.minutes_per_day) if calendar else DEFAULT_MINUTES_PER_DAY
+
+    def initial_from(self, obj: Any) -> dict[str, Any]:
+        initial = super().initial_from(obj)
+        initial["critical_float_days"] = minutes_to_days(
+            obj.critical_float_minutes, minutes_per_day(obj)
+        )
+        return initial
+
+    def to_data(self) -> dict[str, Any]:
+        data = super().to_data()
+        days = self.cleaned_data.get("critical_float_days")
+        if "critical_float_days" in self.fields and days is not None:
+            per_day = self._per_day(self.cleaned_data.get("calendar"))
+            data["critical_float_minutes"] = days_to_minutes(days, per_day)
+        return data
 
 
 @pmo_view

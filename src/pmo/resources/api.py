@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import NinjaAPI, Query, Router, Schema, Status
 
 from pmo.api.auth import access_of
 from pmo.api.crud import CrudSpec, InSchema, PatchSchema, add_crud, etag, required_version
@@ -657,7 +657,7 @@ def _project_router() -> Router:
             time_limit=payload.time_limit,
             hold_other_projects=payload.hold_other_projects,
         )
-        return 201, _run_response(response, run)
+        return Status(201, _run_response(response, run))
 
     @router.get("/{id}/staffing", response=StaffingOut, operation_id="project_staffing")
     def project_staffing(request: HttpRequest, id: int) -> Any:
@@ -699,7 +699,7 @@ def _portfolio_router() -> Router:
             time_limit=payload.time_limit,
             hold_other_projects=payload.hold_other_projects,
         )
-        return 201, _run_response(response, run)
+        return Status(201, _run_response(response, run))
 
     return router
 

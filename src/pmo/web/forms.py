@@ -72,6 +72,27 @@ class DaysField(forms.DecimalField):
         super().__init__(**kwargs)
 
 
+class YesNoSelect(forms.NullBooleanSelect):
+    """Yes / No without the *unknown* choice; a form that does not send the field reads None."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("true", "Yes"), ("false", "No")]
+
+
+class YesNoField(forms.NullBooleanField):
+    """A yes/no option shown as a select rather than a checkbox: an unticked checkbox is not
+    sent at all, so a form could not tell *no* from *not on this form* (a client posting only
+    some fields); the select always sends its value, and a missing one reads None."""
+
+    widget = YesNoSelect
+
+    def validate(self, value: Any) -> None:
+        # NullBooleanField accepts None whatever ``required`` says
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
 class TaskChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.wbs} {obj.name}".strip() if obj.wbs else str(obj.name)
