@@ -31,8 +31,10 @@ def _audit_save(request: HttpRequest, obj: Model, before: dict[str, Any] | None)
     record(Access.for_request(request), action, obj, changes)
 
 
-def _audit_delete(request: HttpRequest, obj: Model) -> None:
-    before = snapshot(obj)
+def _audit_delete(request: HttpRequest, obj: Model, before: dict[str, Any] | None = None) -> None:
+    """Delete ``obj`` and audit it with ``before`` (default: all its fields)."""
+    if before is None:
+        before = snapshot(obj)
     scope = getattr(obj, "scope", None)
     org_id = scope()["organisation"] if scope else None
     pk = obj.pk
@@ -145,17 +147,8 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        pk = obj.pk
-        before = {k: jsonable(getattr(obj, k)) for k in tokens.AUDITED_FIELDS}
-        obj.delete()
-        obj.pk = pk
-        record(
-            Access.for_request(request),
-            AuditEvent.Action.DELETE,
-            obj,
-            {k: [v, None] for k, v in before.items()},
-            organisation_id=None,
-        )
+        # never the digest: only what tokens.AUDITED_FIELDS names
+        _audit_delete(request, obj, {k: jsonable(getattr(obj, k)) for k in tokens.AUDITED_FIELDS})
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         with transaction.atomic():  # the admin's bulk action runs outside its transactions
