@@ -52,6 +52,11 @@ FS, SS, FF, SF = 0, 1, 2, 3
 AUTO_EXACT_MAX_TASKS = 300
 #: time kept back from the heuristic's limit per task, for :func:`explain`
 EXPLAIN_SECONDS_PER_TASK = 7e-5
+#: the exact engine stops this long before the time limit (at most this share of it): CP-SAT
+#: returns up to ~0.1 s after its own limit, then the result is left-justified and explained,
+#: and the time limit is a promise to whoever waits for the answer
+EXACT_RESERVE_SECONDS = 0.15
+EXACT_RESERVE_SHARE = 0.05
 
 
 def _as_i64(values: object, shape: tuple[int, ...] | None = None) -> I64:
@@ -712,7 +717,9 @@ def level(problem: LevelProblem, options: LevelOptions | None = None) -> LevelRe
 
     from pmo.engine.level_exact import solve_exact  # CP-SAT is imported only when used
 
-    ex = solve_exact(prep, opts, rng, deadline=t0 + opts.time_limit)
+    reserve = min(EXACT_RESERVE_SECONDS, EXACT_RESERVE_SHARE * opts.time_limit)
+    deadline = t0 + opts.time_limit - reserve - EXPLAIN_SECONDS_PER_TASK * n_free
+    ex = solve_exact(prep, opts, rng, deadline=deadline)
     starts = ex.starts
     makespan = _makespan(prep, starts)
     lj = left_justify(prep.arrays, starts)
