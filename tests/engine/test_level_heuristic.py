@@ -5,13 +5,21 @@ again, and the schedule budget (one per SGS pass, Kolisch & Hartmann 2006) is ne
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pmo.engine.level import LevelOptions, LevelProblem, level, prepare
-from pmo.engine.level_heuristic import _decode, run_heuristic, sgs_forward
+from pmo.engine.level_heuristic import (
+    _decode,
+    is_mirrorable,
+    left_justify,
+    mirror_arrays,
+    run_heuristic,
+    sgs_forward,
+)
 from pmo.errors import ValidationFailed
 from pmo.interop.psplib import PsplibInstance, read_sm
 
@@ -137,3 +145,49 @@ def test_a_budget_below_one_is_refused() -> None:
     _, problem = _instance("j30/j301_1.sm")
     with pytest.raises(ValidationFailed):
         level(problem, LevelOptions(engine="heuristic", schedules=0))
+
+
+def test_the_mirror_of_the_mirror_is_the_plan() -> None:
+    _, problem = _instance(HARD)
+    a = prepare(problem).arrays
+    assert is_mirrorable(a)
+    m = mirror_arrays(a)
+    assert is_mirrorable(m)
+    # the mirror's early starts are the plan's latest finishes read backwards
+    assert (m.release == a.lft.max() - a.lft).all()
+    b = mirror_arrays(m)
+    for name in ("pred_ptr", "pred_idx", "pred_dist", "succ_ptr", "succ_idx", "succ_dist"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert np.array_equal(a.release, b.release)
+    assert np.array_equal(a.lft, b.lft)
+    assert np.array_equal(a.order_free, b.order_free)
+
+
+@pytest.mark.parametrize("mirror_at", [0.0, 0.7])
+def test_a_search_moved_to_the_mirror_keeps_budget_and_feasibility(mirror_at: float) -> None:
+    inst, problem = _instance(HARD)
+    prep = prepare(problem)
+    h = run_heuristic(
+        prep.arrays, schedules=1500, time_limit=600.0, rng=np.random.default_rng(5),
+        lower_bound=prep.lower_bound, mirror_at=mirror_at,
+    )  # fmt: skip
+    assert 1500 - 6 < h.schedules <= 1500
+    assert _assert_feasible(inst, h.starts) == h.makespan
+    # brought back to the plan's time axis left-justified, as the forward search leaves it
+    assert np.array_equal(left_justify(prep.arrays, h.starts), h.starts)
+
+
+def test_plans_with_fixed_tasks_releases_or_calendars_are_not_mirrored() -> None:
+    _, problem = _instance("j30/j301_1.sm")
+    n = problem.n_tasks
+    assert is_mirrorable(prepare(problem).arrays)
+    fixed = np.zeros(n, np.bool_)
+    fixed[1] = True
+    variants = [
+        replace(problem, fixed=fixed, fixed_start=np.zeros(n, np.int64)),
+        replace(problem, release=np.where(np.arange(n) == 2, 5, 0).astype(np.int64)),
+        replace(problem, capacity_profile=np.ones((problem.n_resources, 3), np.int64) * 99),
+        replace(problem, deadline=np.where(np.arange(n) == 3, 40, -1).astype(np.int64)),
+    ]
+    for v in variants:
+        assert not is_mirrorable(prepare(v).arrays)

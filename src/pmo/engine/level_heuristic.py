@@ -26,7 +26,16 @@ The building blocks, with the papers they come from:
 * the **activity-list genetic algorithm** of Hartmann (1998, "A competitive genetic algorithm
   for resource-constrained project scheduling", NRL 45:733-750): two-point crossover that keeps
   lists precedence-feasible, adjacent-swap mutation and elitist survival, with every child
-  justified and written back into the population (Lamarckian, as in Valls et al. 2005/2008).
+  justified and written back into the population (Lamarckian, as in Valls et al. 2005/2008);
+* **bidirectional search**: on plans whose mirror is again a plain plan (all arcs reversed,
+  constant capacity, no releases, deadlines or fixed tasks), half of the sampled first lists are
+  decoded on the mirrored instance, and the GA moves its population to the mirrored instance
+  part way through the budget and goes on there. A schedule read backwards in
+  time is a schedule of the mirror, so the move costs no schedule; a forward pass on the mirror
+  is a backward pass on the plan, and the other direction searches a different neighbourhood
+  (Klein 2000, "Bidirectional planning: improving priority rule-based heuristics for scheduling
+  resource-constrained projects", EJOR 127:619-638; about a third of the PSPLIB instances are
+  better scheduled backwards).
 
 Every forward or backward SGS pass counts as one generated schedule, the unit in which the
 PSPLIB literature states budgets ("5,000 schedules", Kolisch & Hartmann 2006).
@@ -893,9 +902,14 @@ def run_heuristic(
     p_neighbour: float = 0.15,
     p_shift: float = 0.02,
     justify_slack: float = 0.05,
+    mirror_at: float = 0.6,
+    init_mirror: float = 0.5,
 ) -> HeuristicOutcome:
     """Level with priority rules, sampling, justification and the activity-list GA, within
-    ``schedules`` generated schedules and ``time_limit`` seconds; stops at ``lower_bound``."""
+    ``schedules`` generated schedules and ``time_limit`` seconds; stops at ``lower_bound``.
+    On plain plans of up to 2,000 tasks (see :func:`is_mirrorable`) the share ``init_mirror``
+    of the sampled first lists is decoded on the mirrored plan, and the GA goes on on the
+    mirrored plan once ``mirror_at`` of the budget is spent (1 or more: never)."""
     t0 = time.perf_counter()
     m = a.order_free.shape[0]
     starts = a.start0.copy()
@@ -923,6 +937,24 @@ def run_heuristic(
         )
         lists.extend(sampled[i] for i in range(extra))
     pop = np.ascontiguousarray(np.stack(lists[:population]))
+    # on plain plans, a share of the sampled lists is drawn and decoded on the mirrored plan
+    # (LFT of the mirror plus noise) and brought back reversed: the first population holds
+    # schedules of both directions (Klein 2000)
+    first_mirrored = pop.shape[0]
+    can_mirror = m <= 2000 and schedules > 1 and is_mirrorable(a)
+    if can_mirror and init_mirror > 0:
+        mirror_a = mirror_arrays(a)
+        args_m = _kernel_args(mirror_a)
+        rest_m = (
+            mirror_a.order_free, mirror_a.weight, mirror_a.soft_deadline,
+            mirror_a.hard_deadline, mirror_a.fixed_end,
+        )  # fmt: skip
+        first_mirrored = max(len(keys), pop.shape[0] - round(init_mirror * pop.shape[0]))
+        if first_mirrored < pop.shape[0]:
+            pop[first_mirrored:] = sample_lists(
+                rng, mirror_a.lft.astype(np.float64), spread, pop.shape[0] - first_mirrored,
+                mirror_a.order_free, mirror_a.pred_ptr, mirror_a.succ_ptr, mirror_a.succ_idx,
+            )  # fmt: skip
     fit = np.empty(pop.shape[0], np.float64)
     pop_starts = np.empty((pop.shape[0], a.n), np.int64)
     generated = 0
@@ -944,10 +976,25 @@ def run_heuristic(
         # the first list is always decoded (one schedule); it is justified only if the budget
         # has room for the justification passes too
         r_p = rounds if generated + 1 + 2 * rounds <= schedules else 0
-        generated += _decode_pop(
-            pop[p : p + 1], fit[p : p + 1], pop_starts[p : p + 1], r_p,
-            a.dur, a.free, a.start0, *args[1:], *rest,
-        )  # fmt: skip
+        if p >= first_mirrored:
+            generated += _decode_pop(
+                pop[p : p + 1], fit[p : p + 1], pop_starts[p : p + 1], r_p,
+                a.dur, a.free, a.start0, *args_m[1:], *rest_m,
+            )  # fmt: skip
+            pop_starts[p] = _reverse_schedule(a, pop_starts[p])
+            topo_by_key(
+                pop_starts[p].astype(np.float64), a.order_free, a.pred_ptr, a.succ_ptr,
+                a.succ_idx, pop[p],
+            )  # fmt: skip
+            fit[p] = fitness(
+                pop_starts[p], a.dur, a.free, a.weight, a.soft_deadline, a.hard_deadline,
+                a.fixed_end, a.horizon,
+            )  # fmt: skip
+        else:
+            generated += _decode_pop(
+                pop[p : p + 1], fit[p : p + 1], pop_starts[p : p + 1], r_p,
+                a.dur, a.free, a.start0, *args[1:], *rest,
+            )  # fmt: skip
         now = time.perf_counter()
         step = max(step, now - t1)
         if p + 1 < pop.shape[0] and (
@@ -956,16 +1003,30 @@ def run_heuristic(
             pop, fit, pop_starts = pop[: p + 1], fit[: p + 1], pop_starts[: p + 1]
             break
     remember()
+    orig = a
+    mirrored = False
+    can_mirror = can_mirror and mirror_at < 1.0
+    # one schedule is kept back to left-justify a best schedule found on the mirror
+    budget = schedules - 1 if can_mirror else schedules
     children = max(2, pop.shape[0])
     stale = 0
     phase2 = phase2_at >= 1.0
     gen_time = 0.0
-    while generated < schedules and time.perf_counter() + gen_time - t0 < time_limit:
+    while generated < budget and time.perf_counter() + gen_time - t0 < time_limit:
         if _makespan_of(best_fit) <= lower_bound:
             break
+        if can_mirror and not mirrored and generated >= mirror_at * schedules:
+            # the population, read backwards in time, is a population of the mirror
+            a = mirror_arrays(orig)
+            args = _kernel_args(a)
+            rest = (a.order_free, a.weight, a.soft_deadline, a.hard_deadline, a.fixed_end)
+            keys = rule_keys(a)
+            best_fit = _reverse_population(a, pop, fit, pop_starts, best)
+            best = _reverse_schedule(a, best)
+            mirrored = True
         t1 = time.perf_counter()
         before = best_fit
-        left = schedules - generated
+        left = budget - generated
         if left < 2 * (1 + 2 * rounds):
             break
         generated += _ga_gen(
@@ -979,7 +1040,7 @@ def run_heuristic(
             not phase2
             and generated >= phase2_at * schedules
             and pop.shape[0] > 2
-            and generated + pop.shape[0] * (1 + 2 * rounds) <= schedules
+            and generated + pop.shape[0] * (1 + 2 * rounds) <= budget
         ):
             # second phase of Valls et al. (2008): evolve a population of neighbours of the best
             phase2 = True
@@ -997,7 +1058,7 @@ def run_heuristic(
         elif (
             stale >= restart_after
             and pop.shape[0] > 4
-            and generated + pop.shape[0] * (1 + 2 * rounds) <= schedules
+            and generated + pop.shape[0] * (1 + 2 * rounds) <= budget
         ):
             # restart the worse half from fresh samples around the best list (diversity)
             half = pop.shape[0] // 2
@@ -1013,12 +1074,103 @@ def run_heuristic(
             order = np.argsort(fit, kind="mergesort")
             pop[:], fit[:], pop_starts[:] = pop[order], fit[order], pop_starts[order]
             stale = 0
+    if mirrored:
+        # back to the plan's time axis, then one forward pass (counted) so that every task
+        # starts as early as the schedule allows, as the forward search leaves them
+        a = orig
+        best = left_justify(a, _reverse_schedule(a, best))
+        generated += 1
     makespan = max(int(a.fixed_end), int((best + a.dur)[a.free].max()))
     return HeuristicOutcome(best, makespan, generated, time.perf_counter() - t0)
 
 
 def _makespan_of(fit: float) -> float:
     return float(np.floor(fit))
+
+
+def is_mirrorable(a: SchedulingArrays) -> bool:
+    """Whether the mirror of ``a`` (every arc reversed, time read backwards) is again a plan
+    the kernels take as it is: every task free, constant capacity, no latest starts, deadlines,
+    releases beyond the temporal analysis or fixed tasks (a calendar or a release would have to
+    be mirrored around an end that is not known before the schedule)."""
+    if not a.free.all() or a.fixed_end != 0 or a.start0.any():
+        return False
+    if (a.latest < NO_BOUND).any() or (a.hard_deadline < NO_BOUND).any():
+        return False
+    if (a.soft_deadline < NO_BOUND).any() or (a.weight.size and np.ptp(a.weight) > 0):
+        return False
+    if a.avail0.shape[0] and not (a.avail0 == a.avail0[0]).all():
+        return False
+    # releases only from the temporal analysis: the early starts of the precedence graph
+    early = np.zeros(a.n, np.int64)
+    for j in a.order_free:
+        lo, hi = a.pred_ptr[j], a.pred_ptr[j + 1]
+        if hi > lo:
+            early[j] = max(0, int((early[a.pred_idx[lo:hi]] + a.pred_dist[lo:hi]).max()))
+    return bool((a.release <= early).all())
+
+
+def mirror_arrays(a: SchedulingArrays) -> SchedulingArrays:
+    """The mirrored plan of a plan that :func:`is_mirrorable`: ``S[j] >= S[i] + dist`` becomes
+    ``S'[i] >= S'[j] + dist + dur[j] - dur[i]`` with ``S' = T - S - dur``; the critical-path
+    latest finishes become the early starts and the other way round (the mirror of the mirror
+    is the plan)."""
+    d = a.dur
+    end = int(a.lft[a.free].max())
+    src_s = np.repeat(np.arange(a.n), np.diff(a.succ_ptr))
+    src_p = np.repeat(np.arange(a.n), np.diff(a.pred_ptr))
+    return SchedulingArrays(
+        n=a.n, dur=d, free=a.free, start0=a.start0,
+        release=np.maximum(0, end - a.lft).astype(np.int64), latest=a.latest,
+        pred_ptr=a.succ_ptr, pred_idx=a.succ_idx,
+        pred_dist=(a.succ_dist + d[a.succ_idx] - d[src_s]).astype(np.int64),
+        succ_ptr=a.pred_ptr, succ_idx=a.pred_idx,
+        succ_dist=(a.pred_dist + d[src_p] - d[a.pred_idx]).astype(np.int64),
+        req_ptr=a.req_ptr, req_res=a.req_res, req_amt=a.req_amt, avail0=a.avail0,
+        order_free=np.ascontiguousarray(a.order_free[::-1]),
+        lft=(end - a.release).astype(np.int64), weight=a.weight,
+        soft_deadline=a.soft_deadline, hard_deadline=a.hard_deadline, fixed_end=a.fixed_end,
+        inv_cap=a.inv_cap,
+    )  # fmt: skip
+
+
+def _reverse_schedule(a: SchedulingArrays, starts: I64) -> I64:
+    """The schedule read backwards in time, from its own makespan: ``T - S - dur``."""
+    makespan = int((starts + a.dur)[a.free].max())
+    return (makespan - (starts + a.dur)).astype(np.int64)
+
+
+def _reverse_population(
+    target: SchedulingArrays, pop: I64, fit: F64, pop_starts: I64, best: I64
+) -> float:
+    """Reverse every schedule of the population in place into ``target``'s time axis, with
+    its list (start order) and fitness there, sorted best first; returns the fitness of the
+    reversed ``best``."""
+    t = target
+    for i in range(pop.shape[0]):
+        pop_starts[i] = _reverse_schedule(t, pop_starts[i])
+        topo_by_key(
+            pop_starts[i].astype(np.float64), t.order_free, t.pred_ptr, t.succ_ptr, t.succ_idx,
+            pop[i],
+        )  # fmt: skip
+        fit[i] = fitness(
+            pop_starts[i], t.dur, t.free, t.weight, t.soft_deadline, t.hard_deadline,
+            t.fixed_end, t.horizon,
+        )  # fmt: skip
+    order = np.argsort(fit, kind="mergesort")
+    pop[:], fit[:], pop_starts[:] = pop[order], fit[order], pop_starts[order]
+    return float(
+        fitness(
+            _reverse_schedule(t, best),
+            t.dur,
+            t.free,
+            t.weight,
+            t.soft_deadline,
+            t.hard_deadline,
+            t.fixed_end,
+            t.horizon,
+        )
+    )
 
 
 def left_justify(a: SchedulingArrays, starts: I64) -> I64:
