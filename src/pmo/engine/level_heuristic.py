@@ -900,8 +900,8 @@ def run_heuristic(
     p_peak: float = 0.3,
     phase2_at: float = 1.0,
     p_neighbour: float = 0.15,
-    p_shift: float = 0.02,
-    justify_slack: float = 0.05,
+    p_shift: float = 0.03,
+    justify_slack: float = 0.03,
     mirror_at: float = 0.6,
     init_mirror: float = 0.5,
 ) -> HeuristicOutcome:
