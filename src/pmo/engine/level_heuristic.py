@@ -942,6 +942,7 @@ def run_heuristic(
     # schedules of both directions (Klein 2000)
     first_mirrored = pop.shape[0]
     can_mirror = m <= 2000 and schedules > 1 and is_mirrorable(a)
+    mirror_a: SchedulingArrays | None = None
     if can_mirror and init_mirror > 0:
         mirror_a = mirror_arrays(a)
         args_m = _kernel_args(mirror_a)
@@ -981,15 +982,7 @@ def run_heuristic(
                 pop[p : p + 1], fit[p : p + 1], pop_starts[p : p + 1], r_p,
                 a.dur, a.free, a.start0, *args_m[1:], *rest_m,
             )  # fmt: skip
-            pop_starts[p] = _reverse_schedule(a, pop_starts[p])
-            topo_by_key(
-                pop_starts[p].astype(np.float64), a.order_free, a.pred_ptr, a.succ_ptr,
-                a.succ_idx, pop[p],
-            )  # fmt: skip
-            fit[p] = fitness(
-                pop_starts[p], a.dur, a.free, a.weight, a.soft_deadline, a.hard_deadline,
-                a.fixed_end, a.horizon,
-            )  # fmt: skip
+            _reverse_individual(a, p, pop, fit, pop_starts)
         else:
             generated += _decode_pop(
                 pop[p : p + 1], fit[p : p + 1], pop_starts[p : p + 1], r_p,
@@ -1017,7 +1010,7 @@ def run_heuristic(
             break
         if can_mirror and not mirrored and generated >= mirror_at * schedules:
             # the population, read backwards in time, is a population of the mirror
-            a = mirror_arrays(orig)
+            a = mirror_a if mirror_a is not None else mirror_arrays(orig)
             args = _kernel_args(a)
             rest = (a.order_free, a.weight, a.soft_deadline, a.hard_deadline, a.fixed_end)
             keys = rule_keys(a)
@@ -1146,31 +1139,32 @@ def _reverse_population(
     """Reverse every schedule of the population in place into ``target``'s time axis, with
     its list (start order) and fitness there, sorted best first; returns the fitness of the
     reversed ``best``."""
-    t = target
     for i in range(pop.shape[0]):
-        pop_starts[i] = _reverse_schedule(t, pop_starts[i])
-        topo_by_key(
-            pop_starts[i].astype(np.float64), t.order_free, t.pred_ptr, t.succ_ptr, t.succ_idx,
-            pop[i],
-        )  # fmt: skip
-        fit[i] = fitness(
-            pop_starts[i], t.dur, t.free, t.weight, t.soft_deadline, t.hard_deadline,
-            t.fixed_end, t.horizon,
-        )  # fmt: skip
+        _reverse_individual(target, i, pop, fit, pop_starts)
     order = np.argsort(fit, kind="mergesort")
     pop[:], fit[:], pop_starts[:] = pop[order], fit[order], pop_starts[order]
-    return float(
-        fitness(
-            _reverse_schedule(t, best),
-            t.dur,
-            t.free,
-            t.weight,
-            t.soft_deadline,
-            t.hard_deadline,
-            t.fixed_end,
-            t.horizon,
-        )
-    )
+    return _fitness_in(target, _reverse_schedule(target, best))
+
+
+def _reverse_individual(
+    target: SchedulingArrays, i: int, pop: I64, fit: F64, pop_starts: I64
+) -> None:
+    """Individual ``i`` read backwards into ``target``'s time axis, in place: its schedule,
+    its list (the start order there) and its fitness there."""
+    pop_starts[i] = _reverse_schedule(target, pop_starts[i])
+    topo_by_key(
+        pop_starts[i].astype(np.float64), target.order_free, target.pred_ptr, target.succ_ptr,
+        target.succ_idx, pop[i],
+    )  # fmt: skip
+    fit[i] = _fitness_in(target, pop_starts[i])
+
+
+def _fitness_in(a: SchedulingArrays, starts: I64) -> float:
+    f = fitness(
+        starts, a.dur, a.free, a.weight, a.soft_deadline, a.hard_deadline, a.fixed_end,
+        a.horizon,
+    )  # fmt: skip
+    return float(f)
 
 
 def left_justify(a: SchedulingArrays, starts: I64) -> I64:
